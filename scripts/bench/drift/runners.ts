@@ -1,0 +1,214 @@
+// Runs each tool on a generated tree as a child process and turns its output into (file, line) findings.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Manifest } from './generate.ts';
+
+export interface Finding {
+  file: string;
+  line: number;
+  rule?: string;
+  message?: string;
+}
+
+export interface Timed {
+  ms: number;
+  findings: Finding[];
+}
+
+export class ToolError extends Error {}
+
+const live = new Set<ChildProcess>();
+
+/** Ends every child still running (each was started in its own process group). */
+export function killChildren(): void {
+  for (const child of live) {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  live.clear();
+}
+
+interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function exec(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<Exec> {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
+    live.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      live.delete(child);
+      fail(new ToolError(`${cmd} could not start: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - started;
+      clearTimeout(timer);
+      live.delete(child);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (signal)
+        fail(new ToolError(`${cmd} was stopped by ${signal} (limit ${Math.round(timeoutMs / 1000)} s)`));
+      else done({ code: code ?? 0, stdout, stderr, ms });
+    });
+  });
+}
+
+const toPosix = (p: string) => p.split(sep).join('/');
+
+export interface Tools {
+  repo: string;
+  tsx: string;
+  remark: string;
+  remarkPlugin: string;
+  rg: string;
+  timeoutMs: number;
+}
+
+export function findTools(repo: string, timeoutMs: number): Tools {
+  const tools: Tools = {
+    repo,
+    tsx: join(repo, 'node_modules/.bin/tsx'),
+    remark: join(repo, 'node_modules/.bin/remark'),
+    remarkPlugin: join(repo, 'node_modules/remark-validate-links/index.js'),
+    rg: existsSync('/usr/bin/rg') ? '/usr/bin/rg' : 'rg',
+    timeoutMs,
+  };
+  for (const [what, path] of [
+    ['tsx', tools.tsx],
+    ['remark-cli', tools.remark],
+    ['remark-validate-links', tools.remarkPlugin],
+  ] as const) {
+    if (!existsSync(path)) throw new ToolError(`${what} is missing (${path}); run npm install`);
+  }
+  return tools;
+}
+
+/** The checker's CLI, exactly as CI runs it (minus npm): full check of the tree, JSON report. */
+export async function runCheckerCli(t: Tools, root: string): Promise<Timed> {
+  const r = await exec(
+    t.tsx,
+    [join(t.repo, 'scripts/drift/cli.ts'), '--root', root, '--format', 'json'],
+    root,
+    t.timeoutMs,
+  );
+  if (r.code !== 0 && r.code !== 1) {
+    throw new ToolError(`drift checker exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`);
+  }
+  return { ms: r.ms, findings: parseCheckerJson(r.stdout, root, root) };
+}
+
+export function parseCheckerJson(stdout: string, cwd: string, root: string): Finding[] {
+  let doc: { findings?: { file: string; line: number; rule: string; message: string }[] };
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    throw new ToolError(`drift checker did not print one JSON document: ${stdout.slice(0, 300)}`);
+  }
+  return (doc.findings ?? []).map((f) => ({
+    file: toPosix(relative(root, isAbsolute(f.file) ? f.file : resolve(cwd, f.file))),
+    line: f.line,
+    rule: f.rule,
+    message: f.message,
+  }));
+}
+
+export interface InProcess {
+  coldMs: number;
+  warmMs: number[];
+  findings: Finding[];
+}
+
+/** `check()` called in a fresh Node process: the first call pays module and renderer set-up, later ones do not. */
+export async function runCheckerInProcess(t: Tools, root: string, runs: number): Promise<InProcess> {
+  const script = join(t.repo, 'scripts/bench/drift/inprocess.ts');
+  const r = await exec(t.tsx, [script, root, String(runs)], root, t.timeoutMs);
+  if (r.code !== 0)
+    throw new ToolError(`in-process check failed (${r.code}): ${r.stderr.trim().slice(0, 600)}`);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  const doc = JSON.parse(last) as { coldMs: number; warmMs: number[]; stdout: string };
+  return { coldMs: doc.coldMs, warmMs: doc.warmMs, findings: parseCheckerJson(doc.stdout, root, root) };
+}
+
+/** remark-cli + remark-validate-links over the same pages; repository:false keeps it offline and git-free. */
+export async function runRemark(t: Tools, root: string, m: Manifest): Promise<Timed> {
+  const r = await exec(
+    t.remark,
+    [
+      '--use',
+      `${t.remarkPlugin}=repository:false`,
+      '--quiet',
+      '--frail',
+      '--no-stdout',
+      '--no-color',
+      '--no-config',
+      '--no-ignore',
+      m.docsDir,
+    ],
+    root,
+    t.timeoutMs,
+  );
+  if (r.code !== 0 && r.code !== 1) throw new ToolError(`remark exited ${r.code}: ${r.stderr.slice(0, 600)}`);
+  return { ms: r.ms, findings: parseRemark(r.stderr) };
+}
+
+/** vfile-reporter output: a file name line, then `line:col-line:col warning message …` lines under it. */
+export function parseRemark(report: string): Finding[] {
+  const findings: Finding[] = [];
+  let file = '';
+  for (const raw of report.split('\n')) {
+    const pos = /^\s*(\d+):(\d+)(?:-\d+:\d+)?\s+(warning|error)\s+(.*)$/.exec(raw);
+    if (pos && file) {
+      findings.push({ file, line: Number(pos[1]), rule: 'remark-validate-links', message: pos[4] });
+    } else if (/^\S.*\.md$/.test(raw.trim()) && !raw.startsWith(' ')) {
+      file = toPosix(raw.trim());
+    }
+  }
+  return findings;
+}
+
+/** ripgrep for the retired strings as fixed strings, over the same scanned folders. */
+export async function runRipgrep(t: Tools, root: string, m: Manifest): Promise<Timed> {
+  const args = [
+    '-n',
+    '-F',
+    '--no-heading',
+    '--with-filename',
+    '--color',
+    'never',
+    '-g',
+    '!docs/reference/**',
+  ];
+  for (const s of m.retiredStrings) args.push('-e', s);
+  args.push(m.docsDir, ...m.codeDirs);
+  const r = await exec(t.rg, args, root, t.timeoutMs);
+  if (r.code > 1) throw new ToolError(`rg exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+  const findings: Finding[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const hit = /^(.+?):(\d+):/.exec(line);
+    if (hit) findings.push({ file: toPosix(hit[1] as string), line: Number(hit[2]) });
+  }
+  return { ms: r.ms, findings };
+}
