@@ -1,0 +1,102 @@
+// `npm run runbook -- list` and `npm run runbook -- <runbook> [flags]`: the runbook runner's command line.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { run } from './engine.ts';
+import { UsageError } from './plan.ts';
+import { loadRunbook, runbookNames } from './registry.ts';
+import { reportFormat } from './report.ts';
+
+export const USAGE = `Usage:
+  npm run runbook -- list
+  npm run runbook -- <runbook> [--target sandbox|<broker URL>] [--step ID] [--from ID] [--to ID]
+                               [--dry-run] [--yes] [--report FILE.json|FILE.xml] [--timeout SECONDS]
+
+  --target    sandbox (default: reuse a running \`npm run sandbox\` or start one) or a broker URL
+  --step      run one step, after the steps that produce what it needs
+  --from/--to run a range of steps (their producers run first)
+  --dry-run   show the plan and what the state-changing steps would change
+  --yes       allow state-changing steps against anything but the sandbox
+  --report    write a JSON or JUnit XML report (secrets redacted)
+  --timeout   seconds each step may take (default 120)
+Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error, 130 interrupted.`;
+
+async function list(): Promise<void> {
+  for (const name of runbookNames()) {
+    const runbook = await loadRunbook(name);
+    console.log(`${name} — ${runbook.title}`);
+    for (const step of runbook.steps) {
+      console.log(
+        `  ${step.id} ${step.slug.padEnd(20)} ${step.title}${step.mutates ? ' [changes state]' : ''}`,
+      );
+    }
+  }
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' },
+        step: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        report: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const [command, ...extra] = positionals;
+    if (!command) throw new UsageError('name a runbook, or `list`');
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (command === 'list') {
+      await list();
+      return 0;
+    }
+    const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+      throw new UsageError(`--timeout needs a positive number of seconds, got "${values.timeout}"`);
+    }
+    if (values.report && !reportFormat(values.report)) {
+      throw new UsageError(`--report must end in .json or .xml, got "${values.report}"`);
+    }
+    return await run({
+      runbook: await loadRunbook(command),
+      target: values.target,
+      step: values.step,
+      from: values.from,
+      to: values.to,
+      dryRun: values['dry-run'],
+      yes: values.yes,
+      report: values.report,
+      timeoutSeconds: timeout,
+    });
+  } catch (error) {
+    const message = error instanceof UsageError ? error.message : (error as Error).message;
+    console.error(`runbook: ${message}\n\n${USAGE}`);
+    return 2;
+  }
+}
+
+/** True when `metaUrl` is the module node was asked to run (not one imported by it). */
+export function isMain(metaUrl: string): boolean {
+  const entry = process.argv[1];
+  return Boolean(entry) && fileURLToPath(metaUrl) === path.resolve(entry as string);
+}
+
+/** Ends the process once stdout is flushed, with the runner's exit code. */
+export function exitWith(code: number): void {
+  process.exitCode = code;
+  // Open handles (keep-alive sockets, a stopped sandbox's timers) must not hold the exit code hostage.
+  setTimeout(() => process.exit(code), 200).unref();
+}
+
+if (isMain(import.meta.url)) main().then(exitWith);
