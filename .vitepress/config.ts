@@ -1,0 +1,91 @@
+// Site configuration: pages live in docs/, the sidebar groups them by purpose, Mermaid renders diagrams.
+import { type DefaultTheme, defineConfig } from 'vitepress';
+import { withMermaid } from 'vitepress-plugin-mermaid';
+import { retiredContainer } from './markdown/retired-container.ts';
+import { searchRender } from './search.ts';
+
+const repository = 'https://github.com/litentry/agentkeys-operator-docs';
+
+// Generated pages are edited through their data files, so the edit link points there. The function is
+// serialised into the client bundle, so it must not use anything from this module's scope.
+function editLink({ filePath }: { filePath: string }): string {
+  const sources: Record<string, string> = {
+    'reference/broker-api.md': 'docs/reference/broker.openapi.yaml',
+    'reference/env.md': 'docs/reference/env.yaml',
+    'retired.md': 'drift.yaml',
+  };
+  return `https://github.com/litentry/agentkeys-operator-docs/edit/main/${sources[filePath] ?? `docs/${filePath}`}`;
+}
+
+const favicon =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#3451b2"/>' +
+  '<circle cx="12" cy="16" r="5" fill="none" stroke="#fff" stroke-width="3"/>' +
+  '<path d="M17 16h10M23 16v5M27 16v4" stroke="#fff" stroke-width="3"/></svg>';
+
+export function nav(): DefaultTheme.NavItem[] {
+  return [
+    { text: 'Get started', link: '/dev-setup', activeMatch: '^/dev-setup' },
+    { text: 'Run', link: '/operator-runbook-stage7', activeMatch: '^/(operator-runbook|stage7-demo)' },
+    { text: 'Understand', link: '/arch', activeMatch: '^/arch' },
+    { text: 'Reference', link: '/reference/broker-api', activeMatch: '^/(reference|retired|archived)/' },
+  ];
+}
+
+export function sidebar(): DefaultTheme.SidebarItem[] {
+  return [
+    { text: 'Get started', items: [{ text: 'Dev setup', link: '/dev-setup' }] },
+    {
+      text: 'Run',
+      items: [
+        { text: 'Stage 7 operator runbook', link: '/operator-runbook-stage7' },
+        { text: 'Stage 7 demo & verification', link: '/stage7-demo-and-verification' },
+      ],
+    },
+    { text: 'Understand', items: [{ text: 'Architecture', link: '/arch' }] },
+    {
+      text: 'Reference',
+      items: [
+        { text: 'Broker API', link: '/reference/broker-api' },
+        { text: 'Environment variables', link: '/reference/env' },
+        { text: 'Retired surfaces', link: '/retired' },
+        { text: 'Drift checker rules', link: '/reference/drift-rules' },
+      ],
+    },
+  ];
+}
+
+export default withMermaid(
+  defineConfig({
+    title: 'AgentKeys operator docs',
+    description: 'Run, verify and understand the AgentKeys credential broker (Stage 7).',
+    lang: 'en-US',
+    srcDir: 'docs',
+    srcExclude: ['README.md'],
+    cleanUrls: true,
+    lastUpdated: true,
+    appearance: true,
+    // An inline icon, so browsers do not ask the server for a /favicon.ico that does not exist.
+    head: [['link', { rel: 'icon', href: `data:image/svg+xml,${encodeURIComponent(favicon)}` }]],
+    markdown: {
+      config: (md) => {
+        retiredContainer(md);
+      },
+    },
+    themeConfig: {
+      nav: nav(),
+      sidebar: sidebar(),
+      outline: { level: [2, 3] },
+      search: { provider: 'local', options: { _render: searchRender } },
+      editLink: {
+        pattern: editLink,
+        text: 'Edit this page on GitHub',
+      },
+      socialLinks: [{ icon: 'github', link: repository }],
+    },
+    mermaid: { securityLevel: 'strict' },
+    vite: {
+      // Mermaid's chunks are large by nature; the warning would only repeat that on every build.
+      build: { chunkSizeWarningLimit: 4000 },
+    },
+  }),
+);

@@ -1,0 +1,124 @@
+// The data loaders behind the generated pages: shapes, $ref resolution and clear errors on bad input.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildEnvView } from '../../.vitepress/data/env.ts';
+import { DataFileError } from '../../.vitepress/data/markdown.ts';
+import { buildApiView } from '../../.vitepress/data/openapi.ts';
+import { buildRetiredView } from '../../.vitepress/data/retired.ts';
+
+const fixture = readFileSync(join(import.meta.dirname, 'fixtures/petstore.openapi.yaml'), 'utf8');
+
+describe('OpenAPI loader', () => {
+  const api = buildApiView(fixture, 'fixture.yaml');
+  const routes = api.tags.flatMap((tag) => tag.routes);
+  const read = routes.find((r) => r.id === 'get-things-thing-id');
+
+  it('lists every operation, grouped by its first tag, with untagged ones under "other"', () => {
+    expect(api.routeCount).toBe(3);
+    expect(api.tags.map((t) => [t.name, t.routes.map((r) => r.id)])).toEqual([
+      ['things', ['get-things-thing-id', 'delete-things-thing-id']],
+      ['other', ['get-ping']],
+    ]);
+  });
+
+  it('resolves $refs in parameters, responses and schemas, folding allOf and stopping at cycles', () => {
+    expect(read?.parameters.map((p) => [p.name, p.in, p.required])).toEqual([['thing_id', 'path', true]]);
+    const thing = read?.responses[0]?.bodies[0]?.schema;
+    expect(thing?.ref).toBe('Thing');
+    expect(thing?.properties.map((p) => [p.name, p.required, p.schema.type])).toEqual([
+      ['name', true, 'string | null'],
+      ['parts', true, 'array of Thing'],
+    ]);
+    expect(thing?.properties[0]?.schema.descriptionHtml).toBe('What it is called, <code>or null</code>.');
+  });
+
+  it('names the auth scheme, the build feature and the shared error schema', () => {
+    expect(read?.auth).toEqual([{ id: 'token', label: 'Bearer (JWT)' }]);
+    expect(routes.find((r) => r.id === 'get-ping')?.auth).toEqual([]);
+    expect(routes.find((r) => r.id === 'delete-things-thing-id')?.feature).toBe('deletions');
+    expect(api.errorSchema?.name).toBe('Problem');
+    expect(api.errorSchema?.schema.properties[0]?.schema.facts).toEqual([
+      'one of <code>&quot;missing&quot;</code>, <code>&quot;broken&quot;</code>',
+    ]);
+  });
+
+  it.each([
+    [
+      'a dangling $ref',
+      fixture.replace("'#/components/schemas/Named'", "'#/components/schemas/Nameless'"),
+      /\$ref "#\/components\/schemas\/Nameless" points to nothing/,
+    ],
+    [
+      'a missing version',
+      fixture.replace('openapi: 3.1.0', 'openapi: two'),
+      /openapi: must be an OpenAPI 3\.x version/,
+    ],
+    [
+      'an unknown security scheme',
+      fixture.replace('- token: []', '- apiKey: []'),
+      /security scheme "apiKey" is used but not defined/,
+    ],
+    ['broken YAML', `${fixture}\n  - : [`, /fixture\.yaml is not valid YAML/],
+  ])('refuses %s with a message naming the file', (_name, text, message) => {
+    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(DataFileError);
+    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(message);
+  });
+});
+
+describe('env loader', () => {
+  const env = (vars: string) => `groups:\n  - id: core\n    title: Core\n    vars:\n${vars}`;
+  const good =
+    '      - name: BROKER_X_Y\n        meaning: Takes `a`.\n        default: 5\n        range: 1–9\n        anchor: x-y\n';
+
+  it('gives each variable a lower-case dashed anchor and renders inline code', () => {
+    const [group] = buildEnvView(env(good), 'env.yaml');
+    expect(group?.vars[0]).toMatchObject({
+      id: 'broker-x-y',
+      meaningHtml: 'Takes <code>a</code>.',
+      defaultHtml: '5',
+      troubleshooting: 'x-y',
+    });
+  });
+
+  it.each([
+    ['a variable without meaning', good.replace(/ {8}meaning:.*\n/, ''), /groups\.0\.vars\.0\.meaning/],
+    [
+      'a lower-case name',
+      good.replace('BROKER_X_Y', 'broker_x'),
+      /groups\.0\.vars\.0\.name: must be an upper-case variable name/,
+    ],
+    ['a duplicate variable', good + good, /BROKER_X_Y is listed twice/],
+  ])('refuses %s', (_name, vars, message) => {
+    expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(message);
+  });
+});
+
+describe('retired loader', () => {
+  it('reads the surface, its kind and the replacement', () => {
+    const [row] = buildRetiredView(
+      'retired:\n  - header: X-Old\n    description: Was `old`.\n    replacement: none\n    removed: "PR #1"\n',
+      'drift.yaml',
+    );
+    expect(row).toEqual({
+      id: 'retired-header-x-old',
+      kind: 'header',
+      surface: 'X-Old',
+      descriptionHtml: 'Was <code>old</code>.',
+      replacementHtml: '',
+      removedHtml: 'PR #1',
+    });
+  });
+
+  it.each([
+    [
+      'two surfaces in one entry',
+      'retired:\n  - env: A\n    symbol: b\n    description: d\n    removed: r\n',
+      /retired\.0: needs exactly one of endpoint, file, symbol, env, header, term \(found symbol, env\)/,
+    ],
+    ['an entry without removed', 'retired:\n  - env: A\n    description: d\n', /retired\.0\.removed/],
+    ['no retired list', 'terms: []\n', /drift\.yaml does not have the expected shape:\n {2}- retired:/],
+  ])('refuses %s', (_name, text, message) => {
+    expect(() => buildRetiredView(text, 'drift.yaml')).toThrow(message);
+  });
+});
