@@ -3,7 +3,7 @@ import { type AwsClients, createAwsClients } from './aws.ts';
 import { docLink, type Settings } from './env.ts';
 import { type HttpOptions, type HttpResponse, request } from './http.ts';
 import { redact, registerSecret } from './redact.ts';
-import { StepError } from './step.ts';
+import { type StepDefinition, StepError } from './step.ts';
 import type { Target } from './target.ts';
 
 /** Values steps hand to each other; kept in memory only, never written to disk. */
@@ -49,6 +49,8 @@ export interface RunContext {
   values: ValueStore;
   dryRun: boolean;
   yes: boolean;
+  /** The steps this run executes, in order. */
+  plan: readonly StepDefinition[];
   /** Aborted on step timeout or Ctrl-C; pass it to every call that can wait. */
   signal: AbortSignal;
   /** AWS clients, or undefined when the target has no AWS (a sandbox without moto). */
@@ -69,6 +71,7 @@ export interface ContextInit {
   target: Target;
   settings: Settings;
   secretKeys: ReadonlySet<string>;
+  plan: readonly StepDefinition[];
   dryRun: boolean;
   yes: boolean;
   print: (line: string) => void;
@@ -85,6 +88,7 @@ export function createContext(init: ContextInit): RunContext {
     target: init.target,
     settings: init.settings,
     values: new ValueStore(init.secretKeys),
+    plan: init.plan,
     dryRun: init.dryRun,
     yes: init.yes,
     signal: new AbortController().signal,

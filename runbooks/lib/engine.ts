@@ -83,6 +83,7 @@ export async function run(opts: RunOptions): Promise<number> {
       target,
       settings,
       secretKeys,
+      plan,
       dryRun: Boolean(opts.dryRun),
       yes: Boolean(opts.yes),
       print: out,

@@ -26,6 +26,8 @@ export interface StepDefinition {
   secrets?: readonly string[];
   /** Whether the step changes broker or cloud state (asks for `--yes` off the sandbox). */
   mutates: boolean;
+  /** Whether the step calls AWS (preflight then checks AWS credentials). */
+  usesAws?: boolean;
   /** One line per change a mutating step may make; shown by `--dry-run`. */
   changes?: readonly string[];
   /** Read-only look at what a mutating step would change (used by `--dry-run`). */

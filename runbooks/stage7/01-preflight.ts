@@ -104,8 +104,11 @@ export const step = defineStep({
     }
     ctx.log(`broker reachable at ${ctx.target.brokerUrl}`);
 
-    if (!ctx.aws) {
-      ctx.log('the sandbox runs without moto: the AWS steps (4, 8, 9, 12) will be skipped');
+    const awsSteps = ctx.plan.filter((s) => s.usesAws).map((s) => s.id);
+    if (awsSteps.length === 0) {
+      ctx.log('no AWS step planned: AWS credentials not checked');
+    } else if (!ctx.aws) {
+      ctx.log(`the sandbox runs without moto: the AWS steps (${awsSteps.join(', ')}) will be skipped`);
     } else if (ctx.aws.emulated) {
       ctx.log(`AWS calls go to the emulator at ${ctx.target.awsEndpoint}`);
     } else {

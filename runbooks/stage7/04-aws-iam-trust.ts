@@ -218,42 +218,6 @@ export async function reconcile(ctx: RunContext, aws: AwsClients, oidc: OidcIssu
   return { trust: trustState, actions, roleExists: Boolean(role) || apply };
 }
 
-/** Every Allow on S3 beyond the actor's prefix, in the role's inline and attached policies. */
-export async function findBroadGrants(ctx: RunContext, aws: AwsClients, roleName: string): Promise<string[]> {
-  const opts = { abortSignal: ctx.signal };
-  const found: string[] = [];
-  try {
-    const inline = await aws.iam.send(new iam.ListRolePoliciesCommand({ RoleName: roleName }), opts);
-    for (const name of inline.PolicyNames ?? []) {
-      const doc = await aws.iam.send(
-        new iam.GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
-        opts,
-      );
-      found.push(...docs.broadGrants(`inline policy ${name}`, docs.parsePolicy(doc.PolicyDocument)));
-    }
-    const attached = await aws.iam.send(
-      new iam.ListAttachedRolePoliciesCommand({ RoleName: roleName }),
-      opts,
-    );
-    for (const p of attached.AttachedPolicies ?? []) {
-      const meta = await aws.iam.send(new iam.GetPolicyCommand({ PolicyArn: p.PolicyArn }), opts);
-      const version = await aws.iam.send(
-        new iam.GetPolicyVersionCommand({ PolicyArn: p.PolicyArn, VersionId: meta.Policy?.DefaultVersionId }),
-        opts,
-      );
-      found.push(
-        ...docs.broadGrants(
-          `managed policy ${p.PolicyName}`,
-          docs.parsePolicy(version.PolicyVersion?.Document),
-        ),
-      );
-    }
-  } catch (error) {
-    throw awsError('reading the policies of the data role', error);
-  }
-  return found;
-}
-
 const noAws = 'the sandbox runs without moto: install it (pip install "moto[server]") to run the AWS steps';
 
 export const step = defineStep({
@@ -264,6 +228,7 @@ export const step = defineStep({
   needs: ['preflight', 'oidc'],
   produces: ['awsTrust'],
   mutates: true,
+  usesAws: true,
   changes: [
     'create or update the IAM OIDC provider for the issuer (client id sts.amazonaws.com, thumbprint)',
     'create agentkeys-vault-role or replace its trust policy',
@@ -282,7 +247,7 @@ export const step = defineStep({
     const { trust, actions } = await reconcile(ctx, ctx.aws, ctx.values.get<OidcIssuer>('oidc'), true);
     for (const action of actions) ctx.log(`applied: ${action}`);
     ctx.log(`data role ${trust.roleArn}; bucket ${trust.bucket}`);
-    const broad = await findBroadGrants(ctx, ctx.aws, trust.roleName);
+    const broad = await docs.findBroadGrants(ctx, ctx.aws, trust.roleName);
     if (broad.length > 0) {
       for (const grant of broad) ctx.log(`broad grant: ${grant}`);
       throw new StepError(

@@ -37,6 +37,7 @@ export const step = defineStep({
   produces: ['awsCredentials'],
   secrets: ['awsCredentials'],
   mutates: false,
+  usesAws: true,
   async run(ctx) {
     if (!ctx.aws) return skipped('the sandbox runs without moto: no STS to call');
     const trust = ctx.values.get<AwsTrust>('awsTrust');

@@ -8,7 +8,7 @@ import { isMain, runAlone } from '../lib/alone.ts';
 import { awsError } from '../lib/aws.ts';
 import type { RunContext } from '../lib/context.ts';
 import { defineStep, passed, StepError, skipped } from '../lib/step.ts';
-import { type AwsTrust, findBroadGrants } from './04-aws-iam-trust.ts';
+import type { AwsTrust } from './04-aws-iam-trust.ts';
 import type { OidcClaims } from './07-verify-oidc-jwt.ts';
 import type { TempCredentials } from './08-assume-role.ts';
 import * as docs from './aws-policies.ts';
@@ -64,7 +64,7 @@ async function checkDocuments(ctx: RunContext, trust: AwsTrust): Promise<void> {
       hint: 're-run step 4',
     });
   }
-  const broad = await findBroadGrants(ctx, aws, trust.roleName);
+  const broad = await docs.findBroadGrants(ctx, aws, trust.roleName);
   if (broad.length > 0)
     throw new StepError(`broad S3 grants remain: ${broad.join('; ')}`, { anchor: 'step-4-aws-iam-trust' });
   ctx.log(
@@ -80,6 +80,7 @@ export const step = defineStep({
   needs: ['preflight', 'awsTrust', 'awsCredentials', 'claims'],
   produces: [],
   mutates: true,
+  usesAws: true,
   changes: [`write, read and delete bots/<actor omni>/credentials/${PROBE} in the vault bucket`],
   async run(ctx) {
     if (!ctx.aws) return skipped('the sandbox runs without moto: no S3 to call');

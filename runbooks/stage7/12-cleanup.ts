@@ -42,6 +42,7 @@ export const step = defineStep({
   needs: ['preflight'],
   produces: [],
   mutates: true,
+  usesAws: true,
   changes: ['delete the bucket policy, bucket, inline policy, role and OIDC provider this run created'],
   async run(ctx) {
     if (!ctx.aws) return skipped('the sandbox runs without moto: nothing was created in AWS');

@@ -1,5 +1,8 @@
 // The Stage 7 AWS documents (trust policy, v3 role and bucket policies) and the broad-grant check.
 // Steps 4, 9 and 12 share them so that what is applied is exactly what is verified.
+import * as iam from '@aws-sdk/client-iam';
+import { type AwsClients, awsError } from '../lib/aws.ts';
+import type { RunContext } from '../lib/context.ts';
 
 export const VAULT_ROLE = 'agentkeys-vault-role';
 export const VAULT_POLICY_NAME = 'agentkeys-vault-v3';
@@ -111,6 +114,39 @@ export function broadGrants(source: string, doc: PolicyDocument | undefined): st
     if (broad.length > 0) {
       found.push(`${source} statement ${st.Sid ?? i + 1}: ${actions.join(', ')} on ${broad.join(', ')}`);
     }
+  }
+  return found;
+}
+
+/** Every Allow on S3 beyond the actor's prefix, in the role's inline and attached policies. */
+export async function findBroadGrants(ctx: RunContext, aws: AwsClients, roleName: string): Promise<string[]> {
+  const opts = { abortSignal: ctx.signal };
+  const found: string[] = [];
+  try {
+    const inline = await aws.iam.send(new iam.ListRolePoliciesCommand({ RoleName: roleName }), opts);
+    for (const name of inline.PolicyNames ?? []) {
+      const doc = await aws.iam.send(
+        new iam.GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
+        opts,
+      );
+      found.push(...broadGrants(`inline policy ${name}`, parsePolicy(doc.PolicyDocument)));
+    }
+    const attached = await aws.iam.send(
+      new iam.ListAttachedRolePoliciesCommand({ RoleName: roleName }),
+      opts,
+    );
+    for (const p of attached.AttachedPolicies ?? []) {
+      const meta = await aws.iam.send(new iam.GetPolicyCommand({ PolicyArn: p.PolicyArn }), opts);
+      const version = await aws.iam.send(
+        new iam.GetPolicyVersionCommand({ PolicyArn: p.PolicyArn, VersionId: meta.Policy?.DefaultVersionId }),
+        opts,
+      );
+      found.push(
+        ...broadGrants(`managed policy ${p.PolicyName}`, parsePolicy(version.PolicyVersion?.Document)),
+      );
+    }
+  } catch (error) {
+    throw awsError('reading the policies of the data role', error);
   }
   return found;
 }
