@@ -1,0 +1,240 @@
+// Collect, then check: read every file once, scan it, run every rule, apply directives.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type DriftConfig, DriftUsageError, loadConfig } from './config.ts';
+import { resolveDirectives, suppress } from './directives.ts';
+import { type Doc, lineStartsOf, positionOf } from './doc.ts';
+import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPosix } from './files.ts';
+import { languageOf } from './languages.ts';
+import { type LiveSurfaces, loadLive } from './live.ts';
+import { scanMarkdown } from './markdown.ts';
+import { classify, type Finding, format, type RuleContext, sentenceText, wordsRegex } from './rule.ts';
+import { directiveRule, rules } from './rules/index.ts';
+import { openSource, type SourceTree } from './sources.ts';
+import { scanText } from './text.ts';
+
+export interface CheckOptions {
+  /** Checked as if it were the repository root; defaults to cwd. */
+  root?: string;
+  /** Config file; defaults to <root>/drift.yaml. Relative to cwd. */
+  config?: string;
+  /** Narrow the check to these files or folders. */
+  paths?: string[];
+  /** Source roots by name, overriding drift.yaml (`--source NAME=DIR`). */
+  sources?: Record<string, string>;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** YYYY-MM-DD used for directive expiry; defaults to today (UTC). */
+  today?: string;
+}
+
+export interface CheckResult {
+  root: string;
+  findings: Finding[];
+  notices: Notice[];
+  summary: {
+    files: number;
+    findings: number;
+    errors: number;
+    warnings: number;
+    infos: number;
+    durationMs: number;
+  };
+}
+
+export async function makeDoc(
+  abs: string,
+  root: string,
+  srcDir: string,
+  historical: boolean,
+  notices: Notice[],
+) {
+  const rel = toPosix(path.relative(root, abs));
+  const r = readText(abs);
+  if ('notice' in r) {
+    notices.push({ file: rel, message: r.notice });
+    return undefined;
+  }
+  let language = languageOf(abs);
+  if (language === 'markdown' && r.text.length > MARKDOWN_SIZE_LIMIT) {
+    notices.push({
+      file: rel,
+      message: 'larger than 5 MB: scanned line by line, without Markdown structure',
+    });
+    language = 'plain';
+  }
+  const doc: Doc = {
+    path: rel,
+    abs,
+    text: r.text,
+    language,
+    lineStarts: lineStartsOf(r.text),
+    units: [],
+    historical,
+    directives: [],
+    links: [],
+    skip: [],
+  };
+  const raw = language === 'markdown' ? await scanMarkdown(doc, srcDir) : scanText(doc);
+  return { doc, raw };
+}
+
+export interface Prepared {
+  root: string;
+  cwd: string;
+  config: DriftConfig;
+  live: LiveSurfaces;
+  today: string;
+  docs: Doc[];
+  byAbs: Map<string, Doc>;
+  notices: Notice[];
+}
+
+/** Loads the config and live data, collects and scans every file once. */
+export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const root = path.resolve(cwd, options.root ?? '.');
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new DriftUsageError(`--root ${root}: not a folder`);
+  const configFile = options.config ? path.resolve(cwd, options.config) : path.join(root, 'drift.yaml');
+  const config = loadConfig(configFile, options.env ?? process.env);
+  for (const name of Object.keys(options.sources ?? {})) {
+    if (!config.sources.some((s) => s.name === name)) {
+      const known = config.sources.map((s) => s.name).join(', ') || 'none';
+      throw new DriftUsageError(`--source ${name}: drift.yaml has no source "${name}" (sources: ${known})`);
+    }
+  }
+  const live = loadLive(config.openapi, config.envFile, root);
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const notices: Notice[] = [];
+  const files = await collectFiles({
+    configDir: config.dir,
+    root,
+    include: config.include,
+    exclude: config.exclude,
+    paths: options.paths ?? [],
+    cwd,
+    notices,
+  });
+  const isHistorical = matcher(config.historical, config.dir, root);
+  const docs: Doc[] = [];
+  const byAbs = new Map<string, Doc>();
+  for (const abs of files) {
+    const made = await makeDoc(abs, root, config.srcDir, isHistorical(abs), notices);
+    if (!made) continue;
+    made.doc.directives = resolveDirectives(made.raw, today);
+    docs.push(made.doc);
+    byAbs.set(abs, made.doc);
+  }
+  return { root, cwd, config, live, today, docs, byAbs, notices };
+}
+
+export async function check(options: CheckOptions = {}): Promise<CheckResult> {
+  const started = performance.now();
+  const { root, cwd, config, live, today, docs, byAbs, notices } = await prepare(options);
+
+  const existsCache = new Map<string, boolean>();
+  const exists = (abs: string) => {
+    let v = existsCache.get(abs);
+    if (v === undefined) {
+      try {
+        v = statSync(abs).isFile() || statSync(abs).isDirectory();
+      } catch {
+        v = false;
+      }
+      existsCache.set(abs, v);
+    }
+    return v;
+  };
+  const extra = new Map<string, Promise<Doc | undefined>>();
+  let trees: SourceTree[] | undefined;
+  const raw: {
+    rule: string;
+    severity: Finding['severity'];
+    doc: Doc;
+    offset: number;
+    r: Omit<Finding, 'file' | 'line' | 'column' | 'rule' | 'severity'>;
+  }[] = [];
+  let current = rules[0] ?? directiveRule;
+  const ctx: RuleContext = {
+    root,
+    config,
+    docs,
+    live,
+    today,
+    exists,
+    sources() {
+      trees ??= config.sources.map((s) =>
+        openSource(
+          s,
+          options.sources?.[s.name] ? path.resolve(cwd, options.sources[s.name] as string) : undefined,
+        ),
+      );
+      return trees;
+    },
+    page(abs) {
+      const known = byAbs.get(abs);
+      if (known) return Promise.resolve(known);
+      let p = extra.get(abs);
+      if (!p) {
+        p = makeDoc(abs, root, config.srcDir, false, []).then((m) => m?.doc);
+        extra.set(abs, p);
+      }
+      return p;
+    },
+    report(r) {
+      if (r.doc.skip.length > 0 && r.doc.skip.some(([s, e]) => r.offset >= s && r.offset < e)) return;
+      const template = current.meta.messages[r.messageId];
+      if (template === undefined) throw new Error(`${current.meta.id}: unknown message id ${r.messageId}`);
+      raw.push({
+        rule: current.meta.id,
+        severity: r.severity ?? current.meta.severity,
+        doc: r.doc,
+        offset: r.offset,
+        r: {
+          match: r.match,
+          message: format(template, r.data),
+          suggestion: r.suggestion ?? null,
+          messageId: r.messageId,
+          data: r.data,
+        },
+      });
+    },
+    exemption: (doc, offset) => classify(doc, offset, config.retirementWords),
+    sentenceHas: (doc, offset, words) => wordsRegex(words).test(sentenceText(doc, offset)),
+  };
+  for (const rule of rules) {
+    current = rule;
+    await rule.check(ctx);
+  }
+  const findings: Finding[] = [];
+  const toFinding = (x: (typeof raw)[number]): Finding => {
+    const { line, column } = positionOf(x.doc.lineStarts, x.offset);
+    return { rule: x.rule, severity: x.severity, file: x.doc.path, line, column, ...x.r };
+  };
+  for (const x of raw) {
+    const f = toFinding(x);
+    if (!suppress(x.doc.directives, f.line)) findings.push(f);
+  }
+  raw.length = 0;
+  current = directiveRule;
+  await directiveRule.check(ctx);
+  for (const x of raw) findings.push(toFinding(x));
+  findings.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
+  );
+  const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
+  return {
+    root,
+    findings,
+    notices,
+    summary: {
+      files: docs.length,
+      findings: findings.length,
+      errors: count('error'),
+      warnings: count('warning'),
+      infos: count('info'),
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+}

@@ -1,0 +1,189 @@
+// Markdown scanner on VitePress's own markdown-it set-up: units, anchors, links and directives of a page.
+import { createMarkdownRenderer, type MarkdownRenderer } from 'vitepress';
+import { type RawDirective, readDirective } from './directives.ts';
+import { type Doc, type LinkRef, lineRange, splitSentences, type Unit, type UnitKind } from './doc.ts';
+import { languageOfFence, SYNTAX, syntaxOf } from './languages.ts';
+
+type Token = ReturnType<MarkdownRenderer['parse']>[number];
+
+let renderer: Promise<MarkdownRenderer> | undefined;
+
+/** One renderer per process: VitePress itself caches the instance, and creating it costs the most. */
+export function markdownRenderer(srcDir: string): Promise<MarkdownRenderer> {
+  // A no-op highlighter keeps Shiki (and its grammars) out of the checker; ids and tokens are unaffected.
+  renderer ??= createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', {
+    warn() {},
+  });
+  return renderer;
+}
+
+/** Front matter is stripped by VitePress before parsing; blank it so line numbers stay. */
+function blankFrontMatter(text: string): { body: string; lines: number } {
+  const m = /^---\r?\n[\s\S]*?\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
+  if (!m) return { body: text, lines: 0 };
+  const lines = m[0].split('\n').length - (m[0].endsWith('\n') ? 1 : 0);
+  return { body: m[0].replace(/[^\n]/g, '') + text.slice(m[0].length), lines };
+}
+
+/** Lines inside `::: retired` containers (outside fences), as a per-line flag. */
+function retiredLines(lines: string[]): Uint8Array {
+  const flags = new Uint8Array(lines.length);
+  const stack: boolean[] = [];
+  let fence: string | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const f = /^\s*(`{3,}|~{3,})/.exec(line);
+    if (fence) {
+      if (f && (f[1] as string)[0] === fence[0] && (f[1] as string).length >= fence.length) fence = null;
+    } else if (f) fence = f[1] as string;
+    else {
+      const open = /^\s*:{3,}\s*([\w-]+)/.exec(line);
+      if (open) stack.push(open[1]?.toLowerCase() === 'retired' || stack.includes(true));
+      else if (/^\s*:{3,}\s*$/.test(line)) {
+        flags[i] = stack.includes(true) ? 1 : 0;
+        stack.pop();
+        continue;
+      }
+    }
+    if (stack.includes(true)) flags[i] = 1;
+  }
+  return flags;
+}
+
+const HTML_ID = /\s(?:id|name)\s*=\s*["']([^"']+)["']/g;
+// Plain href only: a Vue binding (:href) holds an expression, not a target.
+const HTML_HREF = /<a\s(?:[^>]*?\s)?href\s*=\s*["']([^"']+)["']/g;
+/** A Vue component tag: the ids it renders are not visible to a static scan. */
+const COMPONENT = /<[A-Z][A-Za-z0-9]*[\s/>]/;
+
+export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirective[]> {
+  const md = await markdownRenderer(srcDir);
+  const { text, lineStarts } = doc;
+  const { body, lines: fmLines } = blankFrontMatter(text);
+  const lines = text.split('\n');
+  const retired = retiredLines(lines);
+  const lineOf = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const isRetired = (offset: number) => retired[lineOf(offset)] === 1;
+  const covered = new Uint8Array(lines.length);
+  const units: Unit[] = [];
+  const anchors = new Set<string>();
+  const links: LinkRef[] = [];
+  const raw: RawDirective[] = [];
+  const html = SYNTAX.markdown ?? null;
+
+  const lineUnit = (line0: number, kind: UnitKind) => {
+    const [s, e] = lineRange(text, lineStarts, line0);
+    units.push({ start: s, end: e, kind, retiredBlock: retired[line0] === 1 });
+    covered[line0] = 1;
+  };
+  const block = (map: [number, number], kind: UnitKind) => {
+    const s = lineStarts[map[0]] ?? text.length;
+    const e = lineRange(text, lineStarts, map[1] - 1)[1];
+    splitSentences(text, s, e, kind, isRetired, units);
+    for (let l = map[0]; l < map[1]; l++) covered[l] = 1;
+  };
+  /** Finds where `needle` is written inside the block's lines, for a link's column. */
+  const locate = (map: [number, number] | null, needle: string, from: number) => {
+    const s = Math.max(from, map ? (lineStarts[map[0]] ?? 0) : 0);
+    const at = text.indexOf(needle, s);
+    return at === -1 ? (map ? (lineStarts[map[0]] ?? 0) : 0) : at;
+  };
+
+  for (let l = 0; l < fmLines; l++) lineUnit(l, 'frontmatter');
+
+  const tokens: Token[] = md.parse(body, { path: doc.abs, relativePath: doc.path });
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const id = t.attrGet?.('id');
+    if (id) anchors.add(id);
+    const map = t.map as [number, number] | null;
+    if ((t.type === 'html_inline' || t.type === 'html_block') && COMPONENT.test(t.content))
+      doc.components = true;
+    if (t.type === 'heading_open' && map) {
+      for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
+    } else if (t.type === 'paragraph_open' && map) {
+      if (!covered[map[0]]) block(map, 'prose');
+    } else if (t.type === 'html_block' && map) {
+      block(map, 'html');
+      for (const m of t.content.matchAll(HTML_ID)) anchors.add(m[1] as string);
+    } else if (t.type === 'table_open' && map) {
+      for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'table');
+    } else if ((t.type === 'fence' || t.type === 'code_block') && map) {
+      const src = (t as Token & { src?: [string, string] }).src;
+      if (src) {
+        const raw0 = lines[map[0]] as string;
+        links.push({
+          href: raw0.trim().slice(3).trim(),
+          offset: (lineStarts[map[0]] ?? 0) + raw0.indexOf('<<<') + 3,
+          snippet: true,
+        });
+        lineUnit(map[0], 'line');
+        continue;
+      }
+      if (/(?:^|\s)drift-example(?:[\s=:-]|$)/.test(t.info)) {
+        doc.skip.push([lineStarts[map[0]] ?? 0, lineRange(text, lineStarts, map[1] - 1)[1]]);
+        for (let l = map[0]; l < map[1]; l++) covered[l] = 1;
+        continue;
+      }
+      const lang = languageOfFence(t.info);
+      const syntax = lang === 'plain' ? null : syntaxOf(lang);
+      for (let l = map[0]; l < map[1]; l++) {
+        lineUnit(l, 'code');
+        const isBody = t.type === 'code_block' || (l > map[0] && l < map[1] - 1);
+        const d = isBody ? readDirective(lines[l] as string, l + 1, syntax) : null;
+        if (d) raw.push(d);
+      }
+    } else if (t.type === 'inline' && t.children) {
+      let from = 0;
+      for (const c of t.children) {
+        if (c.type === 'link_open') {
+          const href = c.attrGet('href') ?? '';
+          const at = locate(map, href, from);
+          from = at + href.length;
+          links.push({ href, offset: at });
+        } else if (c.type === 'html_inline') {
+          if (COMPONENT.test(c.content)) doc.components = true;
+          for (const m of c.content.matchAll(HTML_ID)) anchors.add(m[1] as string);
+          for (const m of c.content.matchAll(HTML_HREF)) {
+            const at = locate(map, m[1] as string, from);
+            links.push({ href: m[1] as string, offset: at });
+          }
+        }
+      }
+    }
+    if (t.type === 'html_block' && map) {
+      for (const m of t.content.matchAll(HTML_HREF)) {
+        links.push({ href: m[1] as string, offset: locate(map, m[1] as string, 0) });
+      }
+    }
+  }
+  // Anything the block walk did not cover (container markers, stray lines) is judged line by line.
+  for (let l = 0; l < lines.length; l++) {
+    if (!covered[l] && (lines[l] as string).trim() !== '') lineUnit(l, 'line');
+  }
+  units.sort((a, b) => a.start - b.start);
+  // HTML comments hold Markdown directives wherever they stand outside fences.
+  const skipLines = new Uint8Array(lines.length);
+  for (const u of units) if (u.kind === 'code') skipLines[lineOf(u.start)] = 1;
+  for (const [s, e] of doc.skip)
+    for (let l = lineOf(s); l <= lineOf(Math.max(s, e - 1)); l++) skipLines[l] = 1;
+  for (let l = 0; l < lines.length; l++) {
+    if (skipLines[l]) continue;
+    const d = readDirective(lines[l] as string, l + 1, html);
+    if (d) raw.push(d);
+  }
+  raw.sort((a, b) => a.line - b.line);
+  doc.units = units;
+  doc.anchors = anchors;
+  doc.links = links;
+  return raw;
+}

@@ -1,0 +1,140 @@
+// Finds mentions of a surface in text: endpoints, files, identifiers, headers and terms.
+import type { RetiredSurface } from './config.ts';
+import { escapeRegExp } from './doc.ts';
+import type { LiveEndpoint } from './live.ts';
+
+export interface Mention {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const METHODS = 'GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS';
+/** One path segment standing for a parameter: `{id}`, `:id`, or a concrete value. */
+const PARAM = '[^/\\s?#"\'`)\\]<>|]+';
+const PATH_CHAR = /[\w\-.~%{}:/]/;
+
+export function splitEndpoint(value: string): { method?: string; path: string } {
+  const m = new RegExp(`^(${METHODS})\\s+(\\S+)$`, 'i').exec(value.trim());
+  return m ? { method: (m[1] as string).toUpperCase(), path: m[2] as string } : { path: value.trim() };
+}
+
+const isParam = (seg: string) => /^\{[^}]+\}$/.test(seg) || /^:\w+$/.test(seg);
+
+/** Regex source for a templated path; parameters match one segment. */
+export function pathPattern(p: string): string {
+  return p
+    .split('/')
+    .map((seg) => (isParam(seg) ? PARAM : escapeRegExp(seg)))
+    .join('/');
+}
+
+/** Whether two templated/concrete paths name the same route. */
+export function samePath(a: string, b: string): boolean {
+  const sa = a.replace(/\/+$/, '').split('/');
+  const sb = b.replace(/\/+$/, '').split('/');
+  if (sa.length !== sb.length) return false;
+  return sa.every((x, i) => x === sb[i] || isParam(x) || isParam(sb[i] as string));
+}
+
+const endpointCache = new Map<string, RegExp>();
+
+/** Mentions of an endpoint; never the prefix of a longer path; a different explicit method is not a match. */
+export function findEndpoint(text: string, surface: string, live: LiveEndpoint[]): Mention[] {
+  const { method, path } = splitEndpoint(surface);
+  const literal = path.split('/').find((s) => s && !isParam(s)) ?? path;
+  if (!text.includes(literal)) return [];
+  let re = endpointCache.get(path);
+  if (!re) {
+    re = new RegExp(`(?:\\b(${METHODS})[ \\t]+)?${pathPattern(path)}(?![\\w\\-~%]|/[\\w{:]|\\.\\w)`, 'gi');
+    endpointCache.set(path, re);
+  }
+  re.lastIndex = 0;
+  const out: Mention[] = [];
+  const livePathOnly = live.some((e) => samePath(e.path, path));
+  for (const m of text.matchAll(re)) {
+    const said = m[1]?.toUpperCase();
+    if (method && said && said !== method) continue;
+    const pathStart = (m.index as number) + (m[1] ? m[0].length - m[0].replace(/^\S+[ \t]+/, '').length : 0);
+    // Case-insensitive only for the method word; the path itself must match exactly.
+    if (!new RegExp(`^${pathPattern(path)}`).test(text.slice(pathStart))) continue;
+    if (!said && livePathOnly) continue;
+    let left = pathStart;
+    while (left > 0 && PATH_CHAR.test(text[left - 1] as string) && text[left - 1] !== ':') left--;
+    const full = text.slice(left, (m.index as number) + m[0].length);
+    if (left !== pathStart && live.some((e) => samePath(e.path, full))) continue;
+    out.push({ start: m.index as number, end: (m.index as number) + m[0].length, text: m[0] });
+  }
+  return out;
+}
+
+const FILE_CHAR = /[\w\-./~]/;
+
+/** Mentions of a file: its path or any suffix keeping at least one folder, with optional #L… or ::symbol. */
+export function findFile(text: string, filePath: string): Mention[] {
+  const target = filePath.replace(/^\.?\//, '').split('/');
+  const base = target[target.length - 1] as string;
+  const out: Mention[] = [];
+  let at = text.indexOf(base);
+  while (at !== -1) {
+    const endBase = at + base.length;
+    const next = text[endBase] ?? '';
+    const after = text.slice(endBase, endBase + 2);
+    const boundaryOk = !/[\w-]/.test(next) && !/^\.\w/.test(after);
+    if (boundaryOk && at > 0 && text[at - 1] === '/') {
+      let left = at;
+      while (left > 0 && FILE_CHAR.test(text[left - 1] as string)) left--;
+      const token = text.slice(left, endBase).replace(/^(?:\.{1,2}\/)+|^\/+/, '');
+      const segs = token.split('/').filter((s) => s !== '' && s !== '.');
+      const n = Math.min(segs.length, target.length);
+      const tail = (xs: string[]) => xs.slice(xs.length - n).join('/');
+      if (n >= 2 && tail(segs) === tail(target) && (segs.length <= target.length || n === target.length)) {
+        const start = endBase - tail(target).length;
+        const extra = /^(?:#L\d+(?:-L?\d+)?|::\w+|:\d+)/.exec(text.slice(endBase));
+        const end = endBase + (extra ? extra[0].length : 0);
+        out.push({ start, end, text: text.slice(start, end) });
+      }
+    }
+    at = text.indexOf(base, at + 1);
+  }
+  return out;
+}
+
+const identCache = new Map<string, RegExp>();
+
+/** Whole-identifier mentions: env vars and symbols (case-sensitive), headers and terms (case-insensitive). */
+export function findWord(
+  text: string,
+  word: string,
+  kind: 'symbol' | 'env' | 'header' | 'term',
+  lower?: string,
+): Mention[] {
+  const insensitive = kind === 'header' || kind === 'term';
+  const probe = (insensitive ? word.toLowerCase() : word).split(/\s+/)[0] as string;
+  if (!(insensitive ? (lower ?? text.toLowerCase()) : text).includes(probe)) return [];
+  const key = `${kind}\u0000${word}`;
+  let re = identCache.get(key);
+  if (!re) {
+    const edge = kind === 'symbol' || kind === 'env' ? '[A-Za-z0-9_]' : '[A-Za-z0-9_-]';
+    const body = word.trim().split(/\s+/).map(escapeRegExp).join('\\s+');
+    re = new RegExp(`(?<!${edge})${body}(?!${edge})`, insensitive ? 'gi' : 'g');
+    identCache.set(key, re);
+  }
+  re.lastIndex = 0;
+  const out: Mention[] = [];
+  for (const m of text.matchAll(re)) {
+    out.push({ start: m.index as number, end: (m.index as number) + m[0].length, text: m[0] });
+  }
+  return out;
+}
+
+export function findSurface(
+  text: string,
+  s: RetiredSurface,
+  live: LiveEndpoint[],
+  lower?: string,
+): Mention[] {
+  if (s.kind === 'endpoint') return findEndpoint(text, s.value, live);
+  if (s.kind === 'file') return findFile(text, s.value);
+  return findWord(text, s.value, s.kind, lower);
+}

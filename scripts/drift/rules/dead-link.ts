@@ -1,0 +1,164 @@
+// dead-link: a relative link or snippet include to a missing page or file, or to an anchor the page lacks.
+import path from 'node:path';
+import type { Doc, LinkRef } from '../doc.ts';
+import type { Rule, RuleContext } from '../rule.ts';
+import { lineCount } from '../sources.ts';
+
+const SCHEME = /^[a-z][a-z\d+.-]*:/i;
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The file a link lands on, following VitePress clean URLs (`./arch`, `arch.md`, `arch.html`, `dir/`). */
+function resolveTarget(ctx: RuleContext, doc: Doc, target: string): { abs: string; found: boolean } {
+  const base = target.startsWith('/')
+    ? path.join(ctx.config.srcDir, target)
+    : path.resolve(path.dirname(doc.abs), target);
+  const candidates: string[] = [];
+  if (target.endsWith('/')) candidates.push(path.join(base, 'index.md'));
+  else if (base.endsWith('.html')) candidates.push(base.replace(/\.html$/, '.md'), base);
+  else if (path.extname(base) === '') candidates.push(`${base}.md`, path.join(base, 'index.md'), base);
+  else candidates.push(base);
+  if (target.startsWith('/')) candidates.push(path.join(ctx.config.srcDir, 'public', target));
+  const hit = candidates.find((c) => ctx.exists(c));
+  return { abs: hit ?? (candidates[0] as string), found: hit !== undefined };
+}
+
+/** A missing path whose first folder does not exist here belongs to a source tree: source-ref judges it. */
+function claimedBySource(ctx: RuleContext, abs: string): boolean {
+  if (ctx.config.sources.length === 0) return false;
+  const rel = path.relative(ctx.root, abs);
+  const first = rel.split(path.sep)[0] ?? '';
+  return !rel.startsWith('..') && rel.includes(path.sep) && !ctx.exists(path.join(ctx.root, first));
+}
+
+function closest(word: string, options: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const o of options) {
+    const d = distance(word, o);
+    if (d < bestScore) {
+      bestScore = d;
+      best = o;
+    }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}
+
+async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<void> {
+  let href = link.href.trim();
+  if (link.snippet) {
+    href = (href.split(/\s+/)[0] ?? '').replace(/\{[^}]*\}$/, '');
+    if (href.startsWith('@/'))
+      href = path.relative(path.dirname(doc.abs), path.join(ctx.config.srcDir, href.slice(2)));
+  }
+  if (href === '' || href.startsWith('//') || SCHEME.test(href)) return;
+  const hash = href.indexOf('#');
+  const rawPath = (hash === -1 ? href : href.slice(0, hash)).replace(/\?.*$/, '');
+  const fragment = hash === -1 ? '' : decode(href.slice(hash + 1));
+  let targetDoc: Doc | undefined = doc;
+  let page = doc.path;
+  if (rawPath !== '') {
+    const { abs, found } = resolveTarget(ctx, doc, decode(rawPath));
+    page = path.relative(ctx.root, abs).split(path.sep).join('/');
+    if (!found) {
+      if (claimedBySource(ctx, abs)) return;
+      const isPage = abs.endsWith('.md');
+      ctx.report({
+        doc,
+        offset: link.offset,
+        match: link.href,
+        messageId: link.snippet ? 'missingSnippet' : isPage ? 'missingPage' : 'missingFile',
+        data: { target: rawPath, resolved: page },
+      });
+      return;
+    }
+    if (!abs.endsWith('.md')) {
+      const lines = /^L(\d+)(?:-L?(\d+))?$/.exec(fragment);
+      if (lines && !link.snippet) {
+        const wanted = Number(lines[2] ?? lines[1]);
+        const target = await ctx.page(abs);
+        const count = target ? lineCount(target.text) : 0;
+        if (target && wanted > count) {
+          ctx.report({
+            doc,
+            offset: link.offset,
+            match: link.href,
+            messageId: 'lineOutOfRange',
+            data: { target: rawPath, line: wanted, lines: count },
+          });
+        }
+      }
+      return;
+    }
+    targetDoc = await ctx.page(abs);
+  }
+  if (fragment === '' || link.snippet || !targetDoc?.anchors) return;
+  if (targetDoc.anchors.has(fragment)) return;
+  if (targetDoc.components) {
+    ctx.report({
+      doc,
+      offset: link.offset,
+      match: link.href,
+      messageId: 'anchorUnverified',
+      data: { anchor: fragment, page },
+      severity: 'info',
+    });
+    return;
+  }
+  const near = closest(fragment, targetDoc.anchors);
+  ctx.report({
+    doc,
+    offset: link.offset,
+    match: link.href,
+    messageId: 'missingAnchor',
+    data: { anchor: fragment, page },
+    suggestion: near ? `#${near}` : undefined,
+  });
+}
+
+export const rule: Rule = {
+  meta: {
+    id: 'dead-link',
+    description:
+      'A relative link points to a missing page or file, or to an anchor the page does not produce.',
+    severity: 'error',
+    messages: {
+      missingPage: 'link to `{{target}}`: no page {{resolved}}',
+      missingFile: 'link to `{{target}}`: no file {{resolved}}',
+      missingSnippet: 'snippet include `{{target}}`: no file {{resolved}}',
+      missingAnchor: 'link to `#{{anchor}}`: {{page}} has no heading or element with that id',
+      anchorUnverified:
+        'link to `#{{anchor}}`: {{page}} renders components whose ids cannot be checked statically',
+      lineOutOfRange: 'link to `{{target}}#L{{line}}`: the file has only {{lines}} lines',
+    },
+  },
+  async check(ctx) {
+    for (const doc of ctx.docs) {
+      for (const link of doc.links) await checkLink(ctx, doc, link);
+    }
+  },
+};

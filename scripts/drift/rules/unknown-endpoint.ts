@@ -1,0 +1,42 @@
+// unknown-endpoint: a /v1/… path that is neither in the OpenAPI contract nor retired.
+import { samePath, splitEndpoint } from '../match.ts';
+import type { Rule } from '../rule.ts';
+
+const V1_PATH = /\/v1(?:\/[\w\-.~%{}:]+)+/g;
+
+export const rule: Rule = {
+  meta: {
+    id: 'unknown-endpoint',
+    description: 'A /v1/… path is neither in the OpenAPI contract nor retired.',
+    severity: 'warning',
+    messages: {
+      unknown: '`{{path}}` is not in the OpenAPI contract ({{contract}}) and not retired in drift.yaml',
+    },
+  },
+  check(ctx) {
+    if (!ctx.config.openapi) return;
+    const contract = ctx.config.openapi.startsWith(ctx.root)
+      ? ctx.config.openapi.slice(ctx.root.length + 1)
+      : ctx.config.openapi;
+    const known = [
+      ...ctx.live.endpoints.map((e) => e.path),
+      ...ctx.config.retired.filter((r) => r.kind === 'endpoint').map((r) => splitEndpoint(r.value).path),
+    ];
+    for (const doc of ctx.docs) {
+      if (!doc.text.includes('/v1/')) continue;
+      for (const m of doc.text.matchAll(V1_PATH)) {
+        // Trailing punctuation ends a sentence, not the path.
+        const p = m[0].replace(/[.:]+$/, '');
+        if (known.some((k) => samePath(k, p))) continue;
+        if (ctx.exemption(doc, m.index as number)) continue;
+        ctx.report({
+          doc,
+          offset: m.index as number,
+          match: p,
+          messageId: 'unknown',
+          data: { path: p, contract },
+        });
+      }
+    }
+  },
+};
