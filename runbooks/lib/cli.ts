@@ -21,19 +21,27 @@ export const USAGE = `Usage:
   --timeout   seconds each step may take (default 120)
 Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error, 130 interrupted.`;
 
-async function list(): Promise<void> {
+export interface CliIo {
+  env?: NodeJS.ProcessEnv;
+  out?: (line: string) => void;
+  err?: (line: string) => void;
+}
+
+async function list(out: (line: string) => void): Promise<void> {
   for (const name of runbookNames()) {
     const runbook = await loadRunbook(name);
-    console.log(`${name} — ${runbook.title}`);
+    out(`${name} — ${runbook.title}`);
     for (const step of runbook.steps) {
-      console.log(
+      out(
         `  ${step.id} ${step.slug.padEnd(20)} ${step.title}${step.mutates ? ' [changes state]' : ''}`,
       );
     }
   }
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {}): Promise<number> {
+  const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -51,14 +59,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       },
     });
     if (values.help) {
-      console.log(USAGE);
+      out(USAGE);
       return 0;
     }
     const [command, ...extra] = positionals;
     if (!command) throw new UsageError('name a runbook, or `list`');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (command === 'list') {
-      await list();
+      await list(out);
       return 0;
     }
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
@@ -78,10 +86,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       yes: values.yes,
       report: values.report,
       timeoutSeconds: timeout,
+      env: io.env,
+      out: io.out,
+      err: io.err,
     });
   } catch (error) {
     const message = error instanceof UsageError ? error.message : (error as Error).message;
-    console.error(`runbook: ${message}\n\n${USAGE}`);
+    err(`runbook: ${message}\n\n${USAGE}`);
     return 2;
   }
 }

@@ -46,8 +46,9 @@ function resumeCommand(opts: RunOptions, target: Target | undefined, from: strin
 }
 
 export async function run(opts: RunOptions): Promise<number> {
-  const out = opts.out ?? ((line: string) => process.stdout.write(`${redact(line)}\n`));
-  const err = opts.err ?? ((line: string) => process.stderr.write(`${redact(line)}\n`));
+  // Every line passes redaction, whoever receives it.
+  const out = (line: string) => (opts.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(redact(line));
+  const err = (line: string) => (opts.err ?? ((l: string) => process.stderr.write(`${l}\n`)))(redact(line));
   const runbook = opts.runbook;
   const startedAt = new Date();
   const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000;
@@ -139,7 +140,7 @@ export async function run(opts: RunOptions): Promise<number> {
         current = undefined;
       }
     };
-    reports.push(...(await runSteps(plan, exec, out, useListr())));
+    reports.push(...(await runSteps(plan, exec, out, !opts.out && useListr())));
     return failure?.exitCode ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
