@@ -18,7 +18,10 @@ export function builtSite(): Promise<string> {
 /** A built page by its clean URL path (`arch`, `reference/env`) as a DOM tree. */
 export async function page(path: string): Promise<HTMLElement> {
   const dist = await builtSite();
-  return parse(readFileSync(join(dist, `${path}.html`), 'utf8'));
+  // `pre` is parsed as elements (not raw text) so that code blocks read as the code they show.
+  return parse(readFileSync(join(dist, `${path}.html`), 'utf8'), {
+    blockTextElements: { script: true, noscript: true, style: true },
+  });
 }
 
 /** Every element id of a page: the anchors links can point at. */
@@ -58,4 +61,9 @@ export function retiredSurface(entry: Record<string, string>): { kind: string; s
 }
 
 /** The four pages this suite owns, by clean URL path. */
-export const mainPages = ['arch', 'dev-setup', 'operator-runbook-stage7', 'stage7-demo-and-verification'] as const;
+export const mainPages = [
+  'arch',
+  'dev-setup',
+  'operator-runbook-stage7',
+  'stage7-demo-and-verification',
+] as const;

@@ -1,0 +1,192 @@
+// Every anchor the broker, the sandbox and the runbook print as a link exists on the built runbook page.
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HTMLElement } from 'node-html-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STS_ERRORS } from '../../runbooks/lib/aws.ts';
+import { runbook } from '../../runbooks/stage7/index.ts';
+import { createBroker } from '../../scripts/sandbox/broker.ts';
+import { BootFailError, loadConfig } from '../../scripts/sandbox/config.ts';
+import { COUNTERS } from '../../scripts/sandbox/context.ts';
+import { loadOrCreateKey } from '../../scripts/sandbox/keys.ts';
+import { openStore } from '../../scripts/sandbox/store.ts';
+import { content, type EnvFile, ids, page, readYamlFile, repoRoot } from './helpers/built-pages.ts';
+
+// The BOOT_FAIL anchors agreed between the sandbox, env.yaml and this page.
+const agreedBootFail = [
+  'oidc-issuer',
+  'oidc-keypair',
+  'session-keypair',
+  'oidc-jwt-ttl',
+  'session-jwt-ttl',
+  'auth-method-empty',
+  'auth-method-unknown',
+  'audit-sqlite',
+  'audit-anchors',
+  'aws-region',
+  'boolean-setting',
+  'numeric-setting',
+  'request-body-limit',
+  'data-dir',
+];
+
+const anchorOfLine = (line: string) => /; see runbook §([a-z0-9-]+)$/.exec(line)?.[1];
+
+const work = mkdtempSync(join(tmpdir(), 'pages-anchors-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Feeds the sandbox bad values for every broker variable and collects the anchors its BOOT_FAIL lines name. */
+function bootFailAnchors(brokerVars: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const record = (error: unknown) => {
+    if (!(error instanceof BootFailError)) throw error;
+    const anchor = anchorOfLine(error.line);
+    if (!anchor) throw new Error(`BOOT_FAIL line without an anchor: ${error.line}`);
+    found.set(anchor, error.line);
+  };
+  const base = { HOME: work, BROKER_OIDC_ISSUER: 'https://broker.example.com' };
+  const badValues = [
+    '',
+    ',',
+    'x',
+    '-1',
+    '0',
+    '99999999999',
+    'http://broker.example.com',
+    'https://h/',
+    'sqlite,nope',
+  ];
+  for (const name of brokerVars) {
+    for (const value of badValues) {
+      try {
+        loadConfig({ ...base, [name]: value });
+      } catch (error) {
+        record(error);
+      }
+    }
+  }
+  const notADir = join(work, 'plain-file');
+  writeFileSync(notADir, 'not a folder');
+  for (const purpose of ['oidc', 'session'] as const) {
+    const file = join(work, `${purpose}-open.json`);
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o644);
+    try {
+      loadOrCreateKey(file, purpose);
+    } catch (error) {
+      record(error);
+    }
+  }
+  try {
+    openStore(join(notADir, 'audit.sqlite'));
+  } catch (error) {
+    record(error);
+  }
+  try {
+    createBroker({ ...loadConfig(base), dataDir: join(notADir, 'data') });
+  } catch (error) {
+    record(error);
+  }
+  return found;
+}
+
+describe('anchors on the operator runbook page', () => {
+  let runbookIds: Set<string>;
+  let runbookPage: HTMLElement;
+  const env = readYamlFile<EnvFile>('docs/reference/env.yaml');
+  const broker = env.groups.find((g) => g.id === 'broker');
+  const brokerVars = broker?.vars ?? [];
+
+  beforeAll(async () => {
+    runbookPage = await page('operator-runbook-stage7');
+    runbookIds = ids(runbookPage);
+  });
+
+  it.each(agreedBootFail)('has the agreed BOOT_FAIL anchor #%s', (anchor) => {
+    expect(runbookIds).toContain(anchor);
+  });
+
+  it('has every anchor env.yaml gives a broker variable', () => {
+    const anchors = brokerVars.map((v) => v.anchor).filter((a): a is string => Boolean(a));
+    expect(anchors.length).toBeGreaterThan(10);
+    expect(anchors.filter((a) => !runbookIds.has(a))).toEqual([]);
+  });
+
+  it('has every anchor the sandbox names in a BOOT_FAIL line', () => {
+    const found = bootFailAnchors(brokerVars.map((v) => v.name));
+    // The sandbox must be exercised broadly enough for the check to mean something.
+    expect(found.size).toBeGreaterThanOrEqual(agreedBootFail.length - 1);
+    const missing = [...found].filter(([anchor]) => !runbookIds.has(anchor)).map(([, line]) => line);
+    expect(missing).toEqual([]);
+  });
+
+  it('has the anchor of every readiness check /readyz reports', async () => {
+    const dir = join(work, 'readyz');
+    const config = loadConfig({
+      HOME: dir,
+      BROKER_DEV_MODE: 'true',
+      BROKER_OIDC_ISSUER: 'http://127.0.0.1:1',
+      BROKER_OIDC_KEYPAIR_PATH: join(dir, 'oidc.json'),
+      BROKER_SESSION_KEYPAIR_PATH: join(dir, 'session.json'),
+      BROKER_AUDIT_DB_PATH: join(dir, 'audit.sqlite'),
+      BROKER_DATA_DIR: join(dir, 'data'),
+    });
+    const brokerApp = createBroker(config);
+    try {
+      // Loosened key files turn both key checks degraded, so their own docs links are reported too.
+      chmodSync(config.oidcKeypairPath, 0o644);
+      chmodSync(config.sessionKeypairPath, 0o644);
+      const res = await brokerApp.app.request('/readyz');
+      const body = (await res.json()) as { checks: { name: string; docs: string }[]; ready: string[] };
+      const linked = body.checks.map((c) => {
+        expect(c.docs).toMatch(/^\/operator-runbook-stage7#/);
+        return c.docs.split('#')[1] ?? '';
+      });
+      const named = [...body.checks.map((c) => c.name), ...body.ready].map((n) => `readyz-${n}`);
+      expect(named.length).toBeGreaterThanOrEqual(4);
+      expect([...linked, ...named].filter((a) => !runbookIds.has(a))).toEqual([]);
+    } finally {
+      brokerApp.close();
+    }
+  });
+
+  it.each(Object.entries(STS_ERRORS))('has the STS troubleshooting anchor of %s', (_name, { anchor }) => {
+    expect(runbookIds).toContain(anchor);
+  });
+
+  it.each(runbook.steps.map((s, i) => ({ ...s, n: i + 1 })))(
+    'has the heading "Step $n — $title" at #$doc',
+    ({ doc, title, n }) => {
+      const heading = runbookPage.querySelector(`[id="${doc}"]`);
+      expect(heading?.tagName).toBe('H2');
+      expect(heading?.text.replace(/\u200b/g, '').trim()).toBe(`Step ${n} — ${title}`);
+    },
+  );
+
+  it('has every runbook-page anchor that runbook and sandbox code link to', () => {
+    const linked = new Set<string>();
+    const scan = (dir: string) => {
+      for (const entry of readdirSync(join(repoRoot, dir), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+        const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+        // A template such as `#readyz-${name}` is covered by the /readyz test above.
+        for (const m of text.matchAll(/operator-runbook-stage7#([a-z0-9-]*[a-z0-9])(?![\w$-])/g)) {
+          linked.add(m[1] as string);
+        }
+        // Step errors name their section by anchor alone; the runner turns it into a page link.
+        if (dir === 'runbooks')
+          for (const m of text.matchAll(/anchor: '([a-z0-9-]+)'/g)) linked.add(m[1] as string);
+      }
+    };
+    scan('runbooks');
+    scan('scripts/sandbox');
+    expect(linked.size).toBeGreaterThan(5);
+    expect([...linked].filter((a) => !runbookIds.has(a))).toEqual([]);
+  });
+
+  it('lists every broker counter in the metrics section', () => {
+    const text = content(runbookPage).text;
+    expect(COUNTERS.filter((c) => !text.includes(c))).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+// The four main pages as built: imported step code, working in-page links, front matter, and the
+// terminology rules (retired surfaces only as retired, legacy names only as legacy).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HTMLElement } from 'node-html-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runbook } from '../../runbooks/stage7/index.ts';
+import { DEFAULT_RETIREMENT_WORDS } from '../../scripts/drift/config.ts';
+import {
+  content,
+  type DriftFile,
+  ids,
+  mainPages,
+  page,
+  readYamlFile,
+  repoRoot,
+  retiredSurface,
+} from './helpers/built-pages.ts';
+
+const pages = [...mainPages, 'runbook-template'];
+const built = new Map<string, HTMLElement>();
+
+beforeAll(async () => {
+  for (const path of pages) built.set(path, await page(path));
+});
+
+const get = (path: string): HTMLElement => {
+  const root = built.get(path);
+  if (!root) throw new Error(`page ${path} was not loaded`);
+  return root;
+};
+
+const stepFiles = runbook.steps.map((s) => `${s.id}-${s.slug}.ts`);
+const codeBlocks = (root: HTMLElement) =>
+  content(root)
+    .querySelectorAll('pre')
+    .map((pre) => pre.text.trim());
+const source = (file: string) => readFileSync(join(repoRoot, 'runbooks/stage7', file), 'utf8').trim();
+
+describe('imported step scripts', () => {
+  it.each(stepFiles)('operator runbook shows %s verbatim', (file) => {
+    expect(codeBlocks(get('operator-runbook-stage7'))).toContain(source(file));
+  });
+
+  const demoSteps = stepFiles.filter((f) => /^(02|05|06|07|08|09|10|11)-/.test(f));
+  it.each(demoSteps)('demo & verification shows %s verbatim', (file) => {
+    expect(codeBlocks(get('stage7-demo-and-verification'))).toContain(source(file));
+  });
+
+  it('runbook shows how to run each step alone and through the runner', () => {
+    const blocks = codeBlocks(get('operator-runbook-stage7')).join('\n');
+    for (const step of runbook.steps) {
+      expect(blocks).toContain(`npx tsx runbooks/stage7/${step.id}-${step.slug}.ts`);
+      expect(blocks).toContain(`npm run runbook -- stage7 --step ${step.id}`);
+    }
+  });
+});
+
+describe('links and front matter', () => {
+  it.each(pages)('%s links only to anchors that exist', async (path) => {
+    const broken: string[] = [];
+    for (const a of content(get(path)).querySelectorAll('a[href]')) {
+      const href = a.getAttribute('href') ?? '';
+      if (/^[a-z]+:/i.test(href) || !href.includes('#')) continue;
+      const [target, fragment] = href.split('#') as [string, string];
+      const targetPath = target === '' ? path : target.replace(/^\.?\//, '').replace(/\.html$/, '');
+      const targetIds = targetPath === path ? ids(get(path)) : ids(await page(targetPath));
+      if (!targetIds.has(decodeURIComponent(fragment))) broken.push(href);
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it.each(pages)('%s has its own description', (path) => {
+    const meta = get(path).querySelector('meta[name="description"]')?.getAttribute('content') ?? '';
+    const home = readFileSync(join(repoRoot, 'docs', `${path}.md`), 'utf8');
+    expect(meta.length).toBeGreaterThan(40);
+    expect(home).toMatch(/^---\n[\s\S]*?\ndescription: /);
+  });
+
+  it.each(pages)('%s has exactly one h1', (path) => {
+    expect(content(get(path)).querySelectorAll('h1')).toHaveLength(1);
+  });
+});
+
+// Mirrors the checker's rule on the rendered output, so a component or include cannot reintroduce a retired
+// surface as live: outside `::: retired` callouts and code, the sentence must say it was retired.
+const drift = readYamlFile<DriftFile>('drift.yaml');
+const retirementWords = new RegExp(
+  `(?<![\\w-])(?:${(drift.retirementWords ?? DEFAULT_RETIREMENT_WORDS).map((w) => w.replace(/\s+/g, '\\s+')).join('|')})(?![\\w-])`,
+  'i',
+);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const surfaces = drift.retired.map((entry) => {
+  const { kind, surface } = retiredSurface(entry);
+  const needle = kind === 'endpoint' ? (surface.split(' ').pop() ?? surface) : surface;
+  return { surface, pattern: new RegExp(`(?<![\\w/-])${escapeRegExp(needle)}(?![\\w-])`) };
+});
+
+/** Text blocks outside retired callouts and code, split into sentences. */
+function sentences(root: HTMLElement): string[] {
+  const doc = content(root).clone() as HTMLElement;
+  for (const el of doc.querySelectorAll('.retired, pre, .mermaid')) el.remove();
+  return doc
+    .querySelectorAll('p, li, tr, h1, h2, h3, h4, h5, h6')
+    .flatMap((el) => el.text.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+(?=[A-Z`])/));
+}
+
+describe('terminology on the built pages', () => {
+  it.each(pages)('%s mentions retired surfaces only as retired', (path) => {
+    const live = sentences(get(path)).flatMap((sentence) =>
+      surfaces
+        .filter(({ pattern }) => pattern.test(sentence) && !retirementWords.test(sentence))
+        .map(({ surface }) => `${surface}: ${sentence}`),
+    );
+    expect(live).toEqual([]);
+  });
+
+  it('sees the retirement notes that stand outside callouts', () => {
+    // Guards the check above against matching nothing at all.
+    const notes = mainPages.flatMap((path) =>
+      sentences(get(path)).filter((sentence) => surfaces.some(({ pattern }) => pattern.test(sentence))),
+    );
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.every((sentence) => retirementWords.test(sentence))).toBe(true);
+  });
+
+  it.each(pages)('%s names agentkeys_user_wallet only as legacy or back-compat', (path) => {
+    const bad = sentences(get(path)).filter(
+      (s) => s.includes('agentkeys_user_wallet') && !/\b(legacy|back-compat|backward-compatible)\b/i.test(s),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it.each(pages)('%s says "data role", never the old names', (path) => {
+    const text = content(get(path)).text;
+    expect(text).not.toMatch(/\bagent role\b/i);
+  });
+
+  it('the architecture page defines every canonical name with its aliases', () => {
+    let el = content(get('arch')).querySelector('#s4-canonical-names')?.nextElementSibling ?? null;
+    while (el && el.tagName !== 'TABLE') el = el.nextElementSibling;
+    const rows = new Map(
+      (el?.querySelectorAll('tbody tr') ?? []).map((tr) => {
+        const [name, aliases] = tr.querySelectorAll('td').map((td) => td.text.trim());
+        return [name ?? '', aliases ?? ''];
+      }),
+    );
+    expect(rows.get('actor_omni')).toMatch(/omni_account[\s\S]*agentkeys_actor_omni/);
+    expect(rows.get('session JWT')).toMatch(/J1[\s\S]*bearer/);
+    expect(rows.get('OIDC JWT')).toContain('oidc_jwt');
+    expect(rows.get('data role')).toContain('AGENTKEYS_DATA_ROLE_ARN');
+    expect(rows.get('agentkeys_user_wallet (legacy)')).toBeDefined();
+  });
+});
