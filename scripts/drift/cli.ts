@@ -103,9 +103,11 @@ export async function main(
   return result.summary.errors > 0 ? 1 : 0;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const out = (s: string) => process.stdout.write(s);
-  const err = (s: string) => process.stderr.write(s);
+export async function run(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   try {
     return await main(argv, out, err);
   } catch (error) {

@@ -1,5 +1,5 @@
 // File collection (globs relative to the config's folder) and reading each file once, safely.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
@@ -30,10 +30,29 @@ export async function collectFiles(opts: {
     dot: true,
     absolute: true,
     onlyFiles: true,
-    followSymbolicLinks: false,
+    followSymbolicLinks: true,
     expandDirectories: false,
   });
-  let files = [...new Set(found.map((f) => path.resolve(f)))].sort();
+  // Links are followed (the glob stops at cycles); a file reached twice is checked once, under its shortest path.
+  const byReal = new Map<string, string>();
+  const sorted = [...new Set(found.map((f) => path.resolve(f)))].sort(
+    (a, b) => a.length - b.length || (a < b ? -1 : 1),
+  );
+  for (const f of sorted) {
+    let real = f;
+    try {
+      real = realpathSync(f);
+    } catch {}
+    const first = byReal.get(real);
+    if (first === undefined) byReal.set(real, f);
+    else {
+      opts.notices.push({
+        file: toPosix(path.relative(opts.root, f)),
+        message: `skipped: the same file as ${toPosix(path.relative(opts.root, first))}, reached through a symbolic link`,
+      });
+    }
+  }
+  let files = [...byReal.values()].sort();
   if (opts.paths.length > 0) {
     const wanted = opts.paths.map((p) => {
       const candidates = [path.resolve(opts.cwd, p), path.resolve(opts.root, p)];

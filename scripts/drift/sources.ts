@@ -18,7 +18,7 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', 'target', 'dist', '.venv', '_
 
 /** Definitions a `path::symbol` reference may name: functions, types, modules, constants. */
 const DEFINITION =
-  /^[ \t]*(?:(?:pub(?:\([^)]*\))?|export|default|async|unsafe|extern(?:[ \t]+"[^"]*")?|declare|abstract|static|final)[ \t]+)*(?:fn|struct|enum|trait|type|mod|const|static|union|function\*?|class|interface|namespace|def|func|let|var|macro_rules!)[ \t]+(?:\([^)]*\)[ \t]*)?([A-Za-z_$][\w$]*)/gm;
+  /^[ \t]*(?:(?:pub(?:\([^)]*\))?|export|default|async|unsafe|extern(?:[ \t]+"[^"]*")?|declare|abstract|static|final)[ \t]+)*(?:fn|struct|enum|trait|type|mod|const|static|union|function\*?|class|interface|namespace|def|func|macro_rules!)[ \t]+(?:\([^)]*\)[ \t]*)?([A-Za-z_$][\w$]*)/gm;
 
 export function symbolsOf(text: string): string[] {
   const out = new Set<string>();

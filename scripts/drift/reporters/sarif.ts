@@ -18,7 +18,7 @@ export function toSarif(result: CheckResult): string {
             rules: allRules.map((r) => ({
               id: r.meta.id,
               shortDescription: { text: r.meta.description },
-              helpUri: `docs/reference/drift-rules.md#${r.meta.id}`,
+              help: { text: `See docs/reference/drift-rules.md#${r.meta.id}` },
               defaultConfiguration: { level: LEVEL[r.meta.severity] },
               messageStrings: Object.fromEntries(
                 Object.entries(r.meta.messages).map(([k, v]) => [
@@ -52,7 +52,7 @@ export function toSarif(result: CheckResult): string {
                 region: {
                   startLine: f.line,
                   startColumn: f.column,
-                  endColumn: f.column + Math.max(1, f.match.length),
+                  ...(f.match.includes('\n') ? {} : { endColumn: f.column + Math.max(1, f.match.length) }),
                 },
               },
             },

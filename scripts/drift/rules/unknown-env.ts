@@ -25,7 +25,10 @@ export const rule: Rule = {
         if (ctx.live.env.has(name) || retired.has(name)) continue;
         const at = m.index as number;
         // <BROKER_HOST> is a placeholder to fill in, not a variable.
-        if (doc.text[at - 1] === '<' && doc.text[at + name.length] === '>') continue;
+        const before = doc.text.slice(Math.max(0, at - 4), at);
+        const after = doc.text.slice(at + name.length, at + name.length + 4);
+        if ((before.endsWith('<') && after.startsWith('>')) || (before === '&lt;' && after === '&gt;'))
+          continue;
         if (ctx.exemption(doc, at)) continue;
         ctx.report({ doc, offset: at, match: name, messageId: 'unknown', data: { name, reference } });
       }

@@ -1,0 +1,73 @@
+// The config loader: the repository's own drift.yaml, env expansion, and errors naming file, line and key.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DriftUsageError, loadConfig, parseConfig } from '../../scripts/drift/index.ts';
+import { REPO } from './helpers.ts';
+
+const base = 'include: ["docs/**/*.md"]\n';
+
+function errorOf(text: string): string {
+  try {
+    parseConfig(text, '/x/drift.yaml', {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(DriftUsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('config', () => {
+  it("accepts the repository's drift.yaml", () => {
+    const c = loadConfig(path.join(REPO, 'drift.yaml'), {});
+    expect(c.retired.some((r) => r.kind === 'endpoint' && r.value === 'POST /v1/mint-aws-creds')).toBe(true);
+    expect(c.terms.map((t) => t.deprecated)).toContain('agentkeys_user_wallet');
+    expect(c.openapi).toBe(path.join(REPO, 'docs/reference/broker.openapi.yaml'));
+    expect(c.sources[0]).toMatchObject({
+      name: 'agentkeys',
+      root: undefined,
+      github: 'https://github.com/litentry/agentKeys',
+    });
+  });
+
+  it('expands an env reference in a source root, relative to the config folder', () => {
+    const c = parseConfig(`${base}sources:\n  a:\n    root: \${SRC}/x\n`, '/p/drift.yaml', { SRC: 'co' });
+    expect(c.sources[0]?.root).toBe('/p/co/x');
+  });
+
+  it('uses the default retirement words unless the config lists its own', () => {
+    expect(parseConfig(base, '/p/drift.yaml', {}).retirementWords).toContain('no longer');
+    expect(parseConfig(`${base}retirementWords: [sunset]\n`, '/p/drift.yaml', {}).retirementWords).toEqual([
+      'sunset',
+    ]);
+  });
+
+  it.each([
+    ['unknown top-level key', `${base}exlude: []\n`, /drift\.yaml:2: unknown key "exlude"/],
+    [
+      'unknown key in a retired entry',
+      `${base}retired:\n  - symbol: a\n    description: d\n    replace: b\n`,
+      /:5: unknown key "replace" in retired\.0/,
+    ],
+    [
+      'unknown key in live',
+      `${base}live:\n  openapi: a.yaml\n  envs: b.yaml\n`,
+      /:4: unknown key "envs" in live/,
+    ],
+    [
+      'two surfaces in one entry',
+      `${base}retired:\n  - symbol: a\n    env: B\n    description: d\n`,
+      /:3: "retired\.0": needs exactly one of/,
+    ],
+    ['missing description', `${base}retired:\n  - symbol: a\n`, /:3: "retired\.0\.description"/],
+    ['include missing', 'exclude: []\n', /:1: "include"/],
+    ['wrong type', `${base}historical: docs\n`, /:2: "historical"/],
+    ['bad YAML', `${base}retired: [\n`, /drift\.yaml:\d+: invalid YAML/],
+    ['duplicate key', `${base}include: []\n`, /invalid YAML/],
+  ])('rejects %s', (_name, text, pattern) => {
+    expect(errorOf(text)).toMatch(pattern);
+  });
+
+  it('names a missing config file', () => {
+    expect(() => loadConfig('/nowhere/drift.yaml')).toThrow(/nowhere\/drift\.yaml: config file not found/);
+  });
+});

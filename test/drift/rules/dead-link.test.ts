@@ -1,0 +1,93 @@
+// dead-link: pages, files, anchors as VitePress produces them, snippet includes and #L line links.
+import { ruleTester } from '../helpers.ts';
+
+const target = '# Target\n\n## Deep dive\n\n## Deep dive\n\n## Old name {#new-name}\n\n<a id="manual"></a>\n';
+const files = { 'docs/target.md': target, 'docs/sub/index.md': '# Sub\n', 'code/run.ts': 'a\nb\nc\n' };
+
+ruleTester('dead-link', {
+  valid: [
+    { name: 'same-page heading', code: '# Page\n\n## Set up keys\n\n[x](#set-up-keys)\n' },
+    { name: 'clean URL', code: '[x](./target)\n', files },
+    { name: 'md extension with anchor', code: '[x](target.md#deep-dive)\n', files },
+    { name: 'html extension', code: '[x](./target.html#deep-dive)\n', files },
+    { name: 'site-absolute', code: '[x](/target#deep-dive)\n', files },
+    { name: 'duplicate heading suffix', code: '[x](./target#deep-dive-1)\n', files },
+    { name: 'custom id', code: '[x](./target#new-name)\n', files },
+    { name: 'html id', code: '[x](./target#manual)\n', files },
+    { name: 'folder index', code: '[x](./sub/)\n', files },
+    { name: 'non-page file with line', code: '[x](../code/run.ts#L3)\n', files },
+    { name: 'snippet include', code: '<<< ../code/run.ts\n', files },
+    { name: 'external links are not checked', code: '[x](https://example.com/nope#x) [m](mailto:a@b.c)\n' },
+    { name: 'unicode heading', code: '# Ünïcode & Stuff\n\n[x](#unicode-stuff)\n' },
+    {
+      name: 'vue-bound href is an expression',
+      code: '<a :href="withBase(`/nowhere`)">x</a>\n',
+    },
+  ],
+  invalid: [
+    {
+      name: 'missing same-page anchor, with a suggestion',
+      code: '# Page\n\n## Set up keys\n\n[x](#set-up-key)\n',
+      errors: [
+        {
+          messageId: 'missingAnchor',
+          line: 5,
+          column: 5,
+          data: { anchor: 'set-up-key', page: 'docs/page.md' },
+        },
+      ],
+    },
+    {
+      name: 'missing page',
+      code: 'Text [x](./missing) end.\n',
+      errors: [{ messageId: 'missingPage', line: 1, column: 10, data: { target: './missing' } }],
+    },
+    {
+      name: 'missing file',
+      code: '[x](../code/none.ts)\n',
+      files,
+      errors: [{ messageId: 'missingFile', line: 1, column: 5, data: { resolved: 'code/none.ts' } }],
+    },
+    {
+      name: 'heading text instead of custom id',
+      code: '[x](./target#old-name)\n',
+      files,
+      errors: [{ messageId: 'missingAnchor', line: 1, data: { anchor: 'old-name', page: 'docs/target.md' } }],
+    },
+    {
+      name: 'duplicate suffix past the last duplicate',
+      code: '[x](/target#deep-dive-2)\n',
+      files,
+      errors: [{ messageId: 'missingAnchor', line: 1, data: { anchor: 'deep-dive-2' } }],
+    },
+    {
+      name: 'line past the end of a file',
+      code: '\n[x](../code/run.ts#L4)\n',
+      files,
+      errors: [{ messageId: 'lineOutOfRange', line: 2, column: 5, data: { line: 4, lines: 3 } }],
+    },
+    {
+      name: 'missing snippet',
+      code: '# P\n\n<<< ../code/gone.ts\n',
+      files,
+      errors: [{ messageId: 'missingSnippet', line: 3, column: 4 }],
+    },
+    {
+      name: 'raw HTML link',
+      code: '<p><a href="./nowhere.md">x</a></p>\n',
+      errors: [{ messageId: 'missingPage', line: 1 }],
+    },
+    {
+      name: 'still checked in historical pages',
+      file: 'docs/archived/old.md',
+      code: '[x](./gone)\n',
+      errors: [{ messageId: 'missingPage', line: 1 }],
+    },
+    {
+      name: 'anchor on a component page is unverified, not an error',
+      code: '[x](./api#post-v1-x)\n',
+      files: { 'docs/api.md': '# API\n\n<ApiReference />\n' },
+      errors: [{ messageId: 'anchorUnverified', line: 1, severity: 'info' }],
+    },
+  ],
+});
