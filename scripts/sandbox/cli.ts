@@ -76,8 +76,17 @@ async function main(): Promise<void> {
   }
   const options = {
     dir: flags.dir,
-    brokerPort: port('broker-port', flags['broker-port'], DEFAULT_BROKER_PORT),
-    motoPort: port('moto-port', flags['moto-port'], DEFAULT_MOTO_PORT),
+    // The variables let a test run the documented plain `npm run sandbox` on free ports.
+    brokerPort: port(
+      'broker-port',
+      flags['broker-port'] ?? process.env.AGENTKEYS_SANDBOX_BROKER_PORT,
+      DEFAULT_BROKER_PORT,
+    ),
+    motoPort: port(
+      'moto-port',
+      flags['moto-port'] ?? process.env.AGENTKEYS_SANDBOX_MOTO_PORT,
+      DEFAULT_MOTO_PORT,
+    ),
     moto: !flags['no-moto'],
   };
   let sandbox: Sandbox;
