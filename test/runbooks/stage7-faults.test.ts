@@ -1,0 +1,279 @@
+// Fault suite: the runner against a sandbox behind a proxy the test controls. Every fault ends with a
+// non-zero exit, a readable cause, the section to read and the resume command — never a stack trace.
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  childEnv,
+  hasStackTrace,
+  type Proxy,
+  type RunResult,
+  runCli,
+  startProxy,
+  startTestSandbox,
+  type TestSandbox,
+  tempDir,
+} from './helpers.ts';
+
+let sandbox: TestSandbox;
+let broker: Proxy;
+let moto: Proxy;
+let faultDir: string;
+let testKey: Awaited<ReturnType<typeof generateKeyPair>>;
+let testJwk: Record<string, unknown>;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  broker = await startProxy(sandbox.state.brokerUrl);
+  moto = await startProxy(sandbox.state.motoUrl as string);
+  // A sandbox folder whose state points at the proxies: the runner treats them as the sandbox.
+  faultDir = tempDir('runbook-faults-');
+  writeFileSync(
+    path.join(faultDir, 'state.json'),
+    JSON.stringify({ ...sandbox.state, brokerUrl: broker.url, motoUrl: moto.url }),
+  );
+  copyFileSync(path.join(sandbox.dir, 'test-wallet.json'), path.join(faultDir, 'test-wallet.json'));
+  testKey = await generateKeyPair('ES256', { extractable: true });
+  testJwk = { ...(await exportJWK(testKey.publicKey)), kid: 'v1-test', alg: 'ES256', use: 'sig' };
+});
+
+afterAll(async () => {
+  await broker?.close();
+  await moto?.close();
+  await sandbox?.stop();
+});
+
+const env = (extra: Record<string, string> = {}) => childEnv({ AGENTKEYS_SANDBOX_DIR: faultDir, ...extra });
+
+async function fault(
+  args: string[],
+  extra: Record<string, string> = {},
+  onSpawn?: (c: ChildProcess) => void,
+) {
+  try {
+    return await runCli(['stage7', ...args], env(extra), onSpawn);
+  } finally {
+    broker.intercept = undefined;
+    moto.intercept = undefined;
+  }
+}
+
+function expectExplained(
+  run: RunResult,
+  o: { code: number; step: string; cause: RegExp; anchor: string; resume?: string },
+) {
+  const all = run.stdout + run.stderr;
+  expect(run.code, all).toBe(o.code);
+  expect(run.stderr).toMatch(new RegExp(`✖ Step ${o.step} \\(.+\\) failed: `));
+  expect(all).toMatch(o.cause);
+  expect(run.stderr).toMatch(/^ {2}Likely cause: \S.+/m);
+  expect(run.stderr).toContain(`Read: http://docs.test/operator-runbook-stage7#${o.anchor}`);
+  expect(run.stderr).toContain(`Resume: npm run runbook -- stage7 --from ${o.step}${o.resume ?? ''}`);
+  expect(hasStackTrace(all)).toBe(false);
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+async function brokerSigned(claims: Record<string, unknown>, kid = 'v1-test') {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(testKey.privateKey);
+}
+
+describe('Stage 7 runbook faults', () => {
+  it('broker down: preflight exits 2 and names the unreachable URL', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const target = `http://127.0.0.1:${port}`;
+    const run = await fault(['--step', '02', '--target', target], {
+      BROKER_OIDC_ISSUER: 'https://broker.example.com',
+      AGENTKEYS_WALLET_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
+    });
+    expectExplained(run, {
+      code: 2,
+      step: '01',
+      cause: /not reachable.+connection refused/,
+      anchor: 'step-1-preflight',
+      resume: ` --target ${target}`,
+    });
+  });
+
+  it('5xx: a mint that answers 500 fails step 6 with the broker message', async () => {
+    broker.intercept = (req, url) =>
+      url.pathname === '/v1/mint-oidc-jwt'
+        ? json(500, { error: 'audit_error', message: 'audit_error: disk full' })
+        : undefined;
+    const run = await fault(['--step', '06']);
+    expectExplained(run, {
+      code: 1,
+      step: '06',
+      cause: /answered 500: audit_error: disk full/,
+      anchor: 'step-6-mint-oidc-jwt',
+    });
+  });
+
+  it('transient 502s are retried with backoff and the step passes', async () => {
+    let failures = 0;
+    broker.intercept = (req, url) => {
+      if (url.pathname !== '/v1/mint-oidc-jwt' || failures >= 2) return undefined;
+      failures += 1;
+      return new Response('bad gateway', { status: 502 });
+    };
+    const run = await fault(['--step', '06']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(failures).toBe(2);
+  });
+
+  it('503 from /readyz explains each unready check and links its section', async () => {
+    broker.intercept = (req, url) =>
+      url.pathname === '/readyz'
+        ? json(503, {
+            status: 'unready',
+            degraded: false,
+            ready: ['audit-db'],
+            checks: [
+              {
+                name: 'oidc-keypair',
+                status: 'unready',
+                detail: 'key file missing',
+                docs: '/operator-runbook-stage7#readyz-oidc-keypair',
+              },
+            ],
+          })
+        : undefined;
+    const run = await fault(['--step', '02']);
+    expectExplained(run, {
+      code: 1,
+      step: '02',
+      cause: /oidc-keypair: unready — key file missing/,
+      anchor: 'readyz-oidc-keypair',
+    });
+  });
+
+  it('slower than the timeout: the step fails at --timeout and the resume keeps it', async () => {
+    broker.intercept = async (req, url) => {
+      if (url.pathname !== '/.well-known/openid-configuration') return undefined;
+      await new Promise((r) => setTimeout(r, 4000));
+      return json(200, {});
+    };
+    const run = await fault(['--step', '03', '--timeout', '1']);
+    expectExplained(run, {
+      code: 1,
+      step: '03',
+      cause: /did not finish within 1s/,
+      anchor: 'step-3-oidc-issuer',
+      resume: ' --timeout 1',
+    });
+  });
+
+  it('malformed JSON from the mint is named as such', async () => {
+    broker.intercept = (req, url) =>
+      url.pathname === '/v1/mint-oidc-jwt'
+        ? new Response('<html>gateway</html>', { status: 200 })
+        : undefined;
+    const run = await fault(['--step', '06']);
+    expectExplained(run, {
+      code: 1,
+      step: '06',
+      cause: /a body that is not JSON: "<html>gateway<\/html>"/,
+      anchor: 'step-6-mint-oidc-jwt',
+    });
+  });
+
+  it('an expired session JWT is refused before it is used', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ agentkeys: { omni_account: 'ab'.repeat(32), wallet_address: '0x1' } })
+      .setProtectedHeader({ alg: 'ES256', kid: 'ak-session-1' })
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(testKey.privateKey);
+    const run = await fault(['--step', '06'], { AGENTKEYS_SESSION_JWT: expired });
+    expectExplained(run, {
+      code: 1,
+      step: '05',
+      cause: /AGENTKEYS_SESSION_JWT expired at/,
+      anchor: 'step-5-session-jwt',
+    });
+    expect(run.stdout + run.stderr).not.toContain(expired);
+  });
+
+  it('a wrong audience is reported as the STS "Incorrect token audience" error', async () => {
+    broker.intercept = async (req, url) => {
+      if (url.pathname === '/.well-known/jwks.json') {
+        const real = (await (await fetch(`${sandbox.state.brokerUrl}${url.pathname}`)).json()) as {
+          keys: unknown[];
+        };
+        return json(200, { keys: [...real.keys, testJwk] });
+      }
+      if (url.pathname !== '/v1/mint-oidc-jwt') return undefined;
+      const jwt = await brokerSigned({
+        iss: sandbox.state.issuer,
+        aud: 'wrong.example.com',
+        sub: 'agentkeys:agent:0x1',
+      });
+      return json(200, { jwt, wallet: '0x1', expiration: Math.floor(Date.now() / 1000) + 300 });
+    };
+    const run = await fault(['--step', '07']);
+    expectExplained(run, {
+      code: 1,
+      step: '07',
+      cause: /STS would answer Incorrect token audience/,
+      anchor: 'sts-incorrect-token-audience',
+    });
+  });
+
+  it('a JWKS without the kid is reported as STS InvalidIdentityToken', async () => {
+    broker.intercept = (req, url) =>
+      url.pathname === '/.well-known/jwks.json' ? json(200, { keys: [testJwk] }) : undefined;
+    const run = await fault(['--step', '07']);
+    expectExplained(run, {
+      code: 1,
+      step: '07',
+      cause: /kid v1-\d+ is not in the JWKS \(v1-test\).+InvalidIdentityToken/,
+      anchor: 'sts-invalid-identity-token',
+    });
+  });
+
+  it('STS InvalidIdentityToken from AssumeRoleWithWebIdentity names the error and its section', async () => {
+    moto.intercept = async (req) => {
+      if (req.method !== 'POST' || !(await req.text()).includes('Action=AssumeRoleWithWebIdentity'))
+        return undefined;
+      const xml = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>No OpenIDConnect provider found in your account for ${sandbox.state.issuer}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
+      return new Response(xml, { status: 400, headers: { 'content-type': 'text/xml' } });
+    };
+    const run = await fault(['--step', '08']);
+    expectExplained(run, {
+      code: 1,
+      step: '08',
+      cause: /AssumeRoleWithWebIdentity.+failed: InvalidIdentityToken: No OpenIDConnect provider/,
+      anchor: 'sts-invalid-identity-token',
+    });
+    await runCli(['stage7', '--step', '12'], env());
+  });
+
+  it('Ctrl-C exits 130, marks the running step interrupted and still writes the report', async () => {
+    broker.intercept = async (req, url) => {
+      if (url.pathname !== '/.well-known/openid-configuration') return undefined;
+      await new Promise((r) => setTimeout(r, 8000));
+      return json(200, {});
+    };
+    const report = path.join(faultDir, 'interrupted.json');
+    let output = '';
+    const run = await fault(['--step', '03', '--report', report], {}, (child) => {
+      child.stdout?.on('data', (d) => {
+        output += d;
+        if (/01 Check the prerequisites: passed/.test(output)) setTimeout(() => child.kill('SIGINT'), 300);
+      });
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('Resume: npm run runbook -- stage7 --from 03 --report');
+    const steps = JSON.parse(readFileSync(report, 'utf8')).steps;
+    expect(steps.at(-1)).toMatchObject({ id: '03', status: 'failed', error: 'interrupted (Ctrl-C)' });
+  });
+});
