@@ -45,8 +45,20 @@ export interface RunningMoto {
   stop(): Promise<void>;
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** Starts moto on 127.0.0.1:`port` and resolves once it answers; rejects with its last output if it dies. */
 export async function startMoto(cmd: MotoCommand, port: number, timeoutMs = 30_000): Promise<RunningMoto> {
+  // Checked first: otherwise another server already on the port could answer the readiness probe.
+  if (!(await portIsFree(port))) {
+    throw new Error(`port ${port} on 127.0.0.1 is already in use; pick another with --moto-port`);
+  }
   const child = spawn(cmd.command, [...cmd.args, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },

@@ -1,5 +1,7 @@
 // startSandbox(): the broker stand-in on 127.0.0.1 plus moto when installed; stop() ends both.
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,10 +98,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     new Response('starting', { status: 503 });
   const server = createAdaptorServer({ fetch: (request, bindings) => handler(request, bindings) });
   const port = await listen(server, requestedPort);
-  const closeServer = () =>
+  // Idle connections go at once; requests in flight get BROKER_SHUTDOWN_GRACE_SECONDS to finish.
+  const closeServer = (graceSeconds = 0) =>
     new Promise<void>((done) => {
-      server.close(() => done());
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      const http = server as Server;
+      const force = setTimeout(() => http.closeAllConnections(), graceSeconds * 1000);
+      server.close(() => {
+        clearTimeout(force);
+        done();
+      });
+      http.closeIdleConnections();
     });
 
   let broker: ReturnType<typeof createBroker>;
@@ -115,7 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let moto: RunningMoto | null = null;
   let motoHint: string | null = null;
   if (options.moto !== false) {
-    const command = findMoto(env);
+    const command = findMoto({ PATH: env.PATH ?? process.env.PATH });
     if (command) {
       try {
         const wanted = options.motoPort ?? DEFAULT_MOTO_PORT;
@@ -143,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dir,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([closeServer(), moto?.stop()]);
+        await Promise.all([closeServer(context.config.shutdownGraceSeconds), moto?.stop()]);
         broker.close();
       })();
       return stopped;

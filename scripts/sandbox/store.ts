@@ -79,6 +79,8 @@ export function openStore(path: string) {
     mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
     db.pragma('journal_mode = WAL');
+    // WAL with NORMAL sync stays consistent after a crash and spares an fsync per mint_log row.
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 2000');
     db.exec(SCHEMA);
   } catch (error) {

@@ -106,8 +106,8 @@ export async function signOidcJwt(
   // Sessions without a wallet (email, OAuth2) speak for their actor omni instead.
   const wallet = session.wallet_address ? session.wallet_address.toLowerCase() : omni;
   const exp = now + ttlSeconds;
+  // drift-ignore-start the contract still emits the v1 wallet tag for back-compat bucket policies
   const claims = {
-    // The wallet tag is kept for back-compat bucket policies; isolation keys off the actor omni.
     agentkeys_user_wallet: wallet,
     agentkeys_actor_omni: omni,
     [TAGS_CLAIM]: {
@@ -115,6 +115,7 @@ export async function signOidcJwt(
       transitive_tag_keys: ['agentkeys_user_wallet', 'agentkeys_actor_omni'],
     },
   };
+  // drift-ignore-end
   const jwt = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT' })
     .setIssuer(issuer)

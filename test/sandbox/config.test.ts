@@ -1,8 +1,8 @@
 // loadConfig: contract defaults and ranges; every bad value refuses to boot with one BOOT_FAIL line.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../scripts/sandbox/broker.ts';
 import { BootFailError, loadConfig } from '../../scripts/sandbox/config.ts';
 
@@ -176,7 +176,9 @@ describe('loadConfig', () => {
 });
 
 describe('createBroker boot checks', () => {
-  const fresh = () => mkdtempSync(join(tmpdir(), 'agentkeys-boot-'));
+  const root = mkdtempSync(join(tmpdir(), 'agentkeys-boot-'));
+  const fresh = () => mkdtempSync(join(root, 'b-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('BOOT_FAIL audit-sqlite when the database cannot be opened', () => {
     const dir = fresh();

@@ -1,11 +1,13 @@
 // Key files: created once with mode 0600 and the contract's kid formats, reused on restart, refused when unsafe.
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKey } from '../../scripts/sandbox/keys.ts';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'agentkeys-keys-'));
+const root = mkdtempSync(join(tmpdir(), 'agentkeys-keys-'));
+const dir = () => mkdtempSync(join(root, 'k-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('loadOrCreateKey', () => {
   it('creates {kid, private_key_pem, purpose} with mode 0600 and reuses it on restart', () => {

@@ -20,6 +20,7 @@ export function oidcRoutes(app: Hono, ctx: BrokerContext): void {
       'aud',
       'iat',
       'exp',
+      // drift-ignore-next-line the v1 wallet claim is still emitted, so discovery lists it
       'agentkeys_user_wallet',
       'agentkeys_actor_omni',
       TAGS_CLAIM,
