@@ -51,15 +51,16 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
     counters: Object.fromEntries(COUNTERS.map((n) => [n, 0])) as Record<Counter, number>,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
+  // Strict mode turns every check that is not ready, degraded ones included, into a refusal to boot.
   if (config.refuseToBootStrict) {
-    const unready = readiness(runChecks(ctx)).checks.find((c) => c.status === 'unready');
-    if (unready) {
+    const failing = readiness(runChecks(ctx)).checks[0];
+    if (failing) {
       store.close();
       throw new BootFailError(
         'BROKER_REFUSE_TO_BOOT_STRICT',
         'true',
-        `readiness check ${unready.name}: ${unready.detail}`,
-        'boolean-setting',
+        `readiness check ${failing.name} is ${failing.status}: ${failing.detail}`,
+        `readyz-${failing.name}`,
       );
     }
   }

@@ -105,7 +105,7 @@ function issuer(env: Env, devMode: boolean): string {
     throw new BootFailError(
       name,
       raw,
-      'http issuer needs BROKER_DEV_MODE=true; AWS accepts only https',
+      'AWS accepts only https issuers (http needs BROKER_DEV_MODE=true)',
       'oidc-issuer',
     );
   }
@@ -132,7 +132,7 @@ function authMethods(env: Env): AuthMethod[] {
     throw new BootFailError(
       name,
       raw,
-      'no sign-in method enabled; list at least wallet_sig',
+      'no sign-in method enabled, list at least wallet_sig',
       'auth-method-empty',
     );
   }
@@ -162,7 +162,7 @@ function auditAnchors(env: Env): string[] {
       throw new BootFailError(
         name,
         raw,
-        'evm_testnet anchoring is not available in the sandbox; use sqlite',
+        'evm_testnet anchoring is not available in the sandbox, use sqlite',
         'audit-anchors',
       );
     }

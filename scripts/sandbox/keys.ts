@@ -67,7 +67,11 @@ export function loadOrCreateKey(
     );
   }
   if ((stat.mode & 0o077) !== 0) {
-    fail(purpose, path, `mode ${(stat.mode & 0o777).toString(8)} lets others read it; chmod 600 the file`);
+    fail(
+      purpose,
+      path,
+      `mode ${(stat.mode & 0o777).toString(8)} lets others read it, run chmod 600 on the file`,
+    );
   }
   let parsed: { kid?: unknown; private_key_pem?: unknown; purpose?: unknown };
   try {

@@ -61,7 +61,7 @@ function issuerCheck(ctx: BrokerContext): Check {
   return {
     name: 'issuer',
     status: 'degraded',
-    detail: `issuer ${ctx.config.issuer} is plain http (allowed by BROKER_DEV_MODE); AWS STS accepts only https`,
+    detail: `issuer ${ctx.config.issuer} is plain http, allowed by BROKER_DEV_MODE but refused by AWS STS`,
     docs: docs('issuer'),
   };
 }

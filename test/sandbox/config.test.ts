@@ -7,7 +7,8 @@ import { createBroker } from '../../scripts/sandbox/broker.ts';
 import { BootFailError, loadConfig } from '../../scripts/sandbox/config.ts';
 
 const base = { HOME: '/home/op', BROKER_OIDC_ISSUER: 'https://broker.example.org' };
-const LINE = /^BOOT_FAIL: [A-Z_]+=[^\n]*: [^\n]+; see runbook §[a-z0-9-]+$/;
+// One line; the reason itself holds no ';' so the runbook reference is always the last clause.
+const LINE = /^BOOT_FAIL: [A-Z_]+=[^\n]*: [^\n;]+; see runbook §[a-z0-9-]+$/;
 
 function bootFail(env: Record<string, string | undefined>): BootFailError {
   try {
@@ -198,5 +199,20 @@ describe('createBroker boot checks', () => {
     writeFileSync(join(dir, 'file'), 'x');
     const config = loadConfig({ ...base, HOME: dir, BROKER_DATA_DIR: join(dir, 'file', 'data') });
     expect(() => createBroker(config)).toThrow(/^BOOT_FAIL: BROKER_DATA_DIR=.*; see runbook §data-dir$/);
+  });
+
+  it('BOOT_FAIL with the readiness anchor when BROKER_REFUSE_TO_BOOT_STRICT=true and a check is not ready', () => {
+    const dir = fresh();
+    const env = { HOME: dir, BROKER_DEV_MODE: 'true', BROKER_OIDC_ISSUER: 'http://127.0.0.1:8091' };
+    const strict = loadConfig({ ...env, BROKER_REFUSE_TO_BOOT_STRICT: 'true' });
+    expect(() => createBroker(strict)).toThrow(
+      /^BOOT_FAIL: BROKER_REFUSE_TO_BOOT_STRICT=true: readiness check issuer is degraded: .*; see runbook §readyz-issuer$/,
+    );
+    const relaxed = createBroker(loadConfig(env));
+    relaxed.close();
+    const https = createBroker(
+      loadConfig({ ...env, BROKER_OIDC_ISSUER: 'https://b.example', BROKER_REFUSE_TO_BOOT_STRICT: 'true' }),
+    );
+    https.close();
   });
 });

@@ -47,7 +47,7 @@ describe('loadOrCreateKey', () => {
     } catch (error) {
       line = (error as { line: string }).line;
     }
-    expect(line).toMatch(/^BOOT_FAIL: BROKER_OIDC_KEYPAIR_PATH=\S+: .+; see runbook §oidc-keypair$/);
+    expect(line).toMatch(/^BOOT_FAIL: BROKER_OIDC_KEYPAIR_PATH=\S+: [^;]+; see runbook §oidc-keypair$/);
     expect(line).toMatch(reason);
     expect(line).not.toContain(pem.split('\n')[1]);
   });
