@@ -32,9 +32,7 @@ async function list(out: (line: string) => void): Promise<void> {
     const runbook = await loadRunbook(name);
     out(`${name} — ${runbook.title}`);
     for (const step of runbook.steps) {
-      out(
-        `  ${step.id} ${step.slug.padEnd(20)} ${step.title}${step.mutates ? ' [changes state]' : ''}`,
-      );
+      out(`  ${step.id} ${step.slug.padEnd(20)} ${step.title}${step.mutates ? ' [changes state]' : ''}`);
     }
   }
 }

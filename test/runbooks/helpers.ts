@@ -125,7 +125,7 @@ export function tempDir(prefix: string): string {
 
 export type Intercept = (request: Request, url: URL) => Promise<Response | undefined> | Response | undefined;
 
-export interface Proxy {
+export interface TestProxy {
   url: string;
   /** Set per test: answers instead of the upstream when it returns a Response. */
   intercept: Intercept | undefined;
@@ -135,8 +135,8 @@ export interface Proxy {
 }
 
 /** A pass-through HTTP proxy on 127.0.0.1:0 in front of `upstream`, with a swappable interceptor. */
-export async function startProxy(upstream: string): Promise<Proxy> {
-  const proxy: Proxy = {
+export async function startProxy(upstream: string): Promise<TestProxy> {
+  const proxy: TestProxy = {
     url: '',
     intercept: undefined,
     bodies: [],

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, hasStackTrace, ROOT, runScript, startTestSandbox, type TestSandbox } from './helpers.ts';
+import { childEnv, hasStackTrace, ROOT, runScript, startTestSandbox, type TestSandbox } from '../helpers.ts';
 
 const STEP_FILES = readdirSync(path.join(ROOT, 'runbooks/stage7'))
   .filter((f) => /^\d\d-.+\.ts$/.test(f))

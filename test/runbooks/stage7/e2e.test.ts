@@ -11,7 +11,7 @@ import {
   startTestSandbox,
   type TestSandbox,
   tempDir,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 let sandbox: TestSandbox;
 let env: NodeJS.ProcessEnv;

@@ -5,21 +5,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
-  type Proxy,
   type RunResult,
   runCli,
   startProxy,
   startTestSandbox,
+  type TestProxy,
   type TestSandbox,
   tempDir,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 const CANARY_KEY = `0x${'c0ffee'.repeat(10)}abcd`;
 const JWT_SHAPE = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 
 let sandbox: TestSandbox;
-let broker: Proxy;
-let moto: Proxy;
+let broker: TestProxy;
+let moto: TestProxy;
 let dir: string;
 
 beforeAll(async () => {

@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runbook } from '../../runbooks/stage7/index.ts';
-import { ROOT } from './helpers.ts';
+import { runbook } from '../../../runbooks/stage7/index.ts';
+import { ROOT } from '../helpers.ts';
 
 const PAGE = 'docs/operator-runbook-stage7.md';
 const STEP_DIR = 'runbooks/stage7';

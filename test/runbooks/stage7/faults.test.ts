@@ -9,18 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   hasStackTrace,
-  type Proxy,
   type RunResult,
   runCli,
   startProxy,
   startTestSandbox,
+  type TestProxy,
   type TestSandbox,
   tempDir,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 let sandbox: TestSandbox;
-let broker: Proxy;
-let moto: Proxy;
+let broker: TestProxy;
+let moto: TestProxy;
 let faultDir: string;
 let testKey: Awaited<ReturnType<typeof generateKeyPair>>;
 let testJwk: Record<string, unknown>;
@@ -105,7 +105,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('5xx: a mint that answers 500 fails step 6 with the broker message', async () => {
-    broker.intercept = (req, url) =>
+    broker.intercept = (_req, url) =>
       url.pathname === '/v1/mint-oidc-jwt'
         ? json(500, { error: 'audit_error', message: 'audit_error: disk full' })
         : undefined;
@@ -120,7 +120,7 @@ describe('Stage 7 runbook faults', () => {
 
   it('transient 502s are retried with backoff and the step passes', async () => {
     let failures = 0;
-    broker.intercept = (req, url) => {
+    broker.intercept = (_req, url) => {
       if (url.pathname !== '/v1/mint-oidc-jwt' || failures >= 2) return undefined;
       failures += 1;
       return new Response('bad gateway', { status: 502 });
@@ -131,7 +131,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('503 from /readyz explains each unready check and links its section', async () => {
-    broker.intercept = (req, url) =>
+    broker.intercept = (_req, url) =>
       url.pathname === '/readyz'
         ? json(503, {
             status: 'unready',
@@ -157,7 +157,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('slower than the timeout: the step fails at --timeout and the resume keeps it', async () => {
-    broker.intercept = async (req, url) => {
+    broker.intercept = async (_req, url) => {
       if (url.pathname !== '/.well-known/openid-configuration') return undefined;
       await new Promise((r) => setTimeout(r, 4000));
       return json(200, {});
@@ -173,7 +173,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('malformed JSON from the mint is named as such', async () => {
-    broker.intercept = (req, url) =>
+    broker.intercept = (_req, url) =>
       url.pathname === '/v1/mint-oidc-jwt'
         ? new Response('<html>gateway</html>', { status: 200 })
         : undefined;
@@ -204,7 +204,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('a wrong audience is reported as the STS "Incorrect token audience" error', async () => {
-    broker.intercept = async (req, url) => {
+    broker.intercept = async (_req, url) => {
       if (url.pathname === '/.well-known/jwks.json') {
         const real = (await (await fetch(`${sandbox.state.brokerUrl}${url.pathname}`)).json()) as {
           keys: unknown[];
@@ -229,7 +229,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('a JWKS without the kid is reported as STS InvalidIdentityToken', async () => {
-    broker.intercept = (req, url) =>
+    broker.intercept = (_req, url) =>
       url.pathname === '/.well-known/jwks.json' ? json(200, { keys: [testJwk] }) : undefined;
     const run = await fault(['--step', '07']);
     expectExplained(run, {
@@ -258,7 +258,7 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('Ctrl-C exits 130, marks the running step interrupted and still writes the report', async () => {
-    broker.intercept = async (req, url) => {
+    broker.intercept = async (_req, url) => {
       if (url.pathname !== '/.well-known/openid-configuration') return undefined;
       await new Promise((r) => setTimeout(r, 8000));
       return json(200, {});
