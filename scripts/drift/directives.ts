@@ -27,8 +27,10 @@ function directiveRegex(syntax: CommentSyntax | null): RegExp {
   return re;
 }
 
-function insideString(before: string): boolean {
-  for (const q of ["'", '"', '`']) if ((before.split(q).length - 1) % 2 === 1) return true;
+const QUOTES = ["'", '"', '`'];
+
+function insideString(before: string, quotes: string[]): boolean {
+  for (const q of quotes) if ((before.split(q).length - 1) % 2 === 1) return true;
   return false;
 }
 
@@ -46,8 +48,10 @@ export function readDirective(
   const re = directiveRegex(syntax);
   let m = re.exec(lineText);
   // A marker inside a string literal ('// …') is not a comment: odd quote counts before it mean a string.
-  while (m && syntax && !m[0].startsWith('<!--') && insideString(lineText.slice(0, m.index)))
+  // In Markdown, a comment inside a `code span` is shown, not obeyed.
+  while (m && syntax && insideString(lineText.slice(0, m.index), m[0].startsWith('<!--') ? ['`'] : QUOTES)) {
     m = re.exec(lineText);
+  }
   if (!m) return null;
   let rest = m[2] ?? '';
   for (const [, close] of syntax?.block ?? []) {
