@@ -38,7 +38,10 @@ async function startBroker(dir: string): Promise<{ child: ChildProcess; url: str
   });
   const deadline = Date.now() + 30_000;
   while (!out.includes('Press Ctrl-C')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the sandbox broker did not start');
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the sandbox broker did not start');
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, url: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).brokerUrl };
@@ -87,8 +90,10 @@ async function load(
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'agentkeys-bench-'));
-const { child, url } = await startBroker(dir);
+let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
 try {
+  broker = await startBroker(dir);
+  const { url } = broker;
   const jwt = await signIn(url, dir);
   const mint = { headers: { authorization: `Bearer ${jwt}` } };
   // A short unmeasured pass warms the JIT and SQLite before the measured runs.
@@ -120,9 +125,16 @@ try {
     join(out, 'sandbox.json'),
     `${JSON.stringify({ machine, connections, durationSeconds: duration, rows: [health, minted], ratio }, null, 2)}\n`,
   );
-  if (minted.non2xx > 0 || minted.errors > 0) process.exitCode = 1;
+  if (minted.non2xx > 0 || minted.errors > 0)
+    throw new Error('some mints failed; see the non-2xx and errors columns');
+} catch (error) {
+  process.stderr.write(`bench:sandbox: ${(error as Error).message}\n`);
+  process.exitCode = 2;
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('close', r));
+  const child = broker?.child;
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -50,3 +50,41 @@ describe('expectContract', () => {
     await expect(expectContract(json(body, 401), 'POST', '/v1/mint-oidc-jwt')).rejects.toThrow(/error/);
   });
 });
+
+describe('one pass over every served route', () => {
+  it('answers each route as the OpenAPI file says', async () => {
+    const t = build({ BROKER_METRICS_ENABLED: 'true' });
+    const { session_jwt, account } = await t.signIn();
+    const auth = { authorization: `Bearer ${session_jwt}` };
+    const grant = {
+      daemon_address: `0x${'cd'.repeat(20)}`,
+      service: 's3',
+      scope_path: 'bots/a/credentials/s3.enc',
+      expires_at: Math.floor(Date.now() / 1000) + 60,
+      max_uses: 1,
+    };
+    const identity = { identity_type: 'email', identity_value: 'ops@example.org' };
+    const calls: Array<[string, string, Parameters<typeof t.call>[2]]> = [
+      ['GET', '/healthz', {}],
+      ['GET', '/readyz', {}],
+      ['GET', '/metrics', {}],
+      ['GET', '/.well-known/openid-configuration', {}],
+      ['GET', '/.well-known/jwks.json', {}],
+      ['POST', '/v1/auth/wallet/start', { json: { address: account.address, chain_id: 1 } }],
+      ['POST', '/v1/mint-oidc-jwt', { headers: auth }],
+      ['POST', '/v1/grant/create', { headers: auth, json: grant }],
+      ['GET', '/v1/grant/list', { headers: auth }],
+      ['POST', '/v1/wallet/link', { headers: auth, json: identity }],
+      ['GET', '/v1/wallet/links', { headers: auth }],
+      ['POST', '/v1/wallet/recover/lookup', { json: identity }],
+    ];
+    for (const [method, path, init] of calls) {
+      const res = await t.call(method, path, init);
+      expect(res.status, `${method} ${path}`).toBe(200);
+    }
+    const { grant_id } = (await t.call('GET', '/v1/grant/list', { headers: auth })).body.grants[0];
+    expect((await t.call('POST', '/v1/grant/revoke', { headers: auth, json: { grant_id } })).status).toBe(
+      200,
+    );
+  });
+});
