@@ -67,6 +67,8 @@ export default withMermaid(
     // An inline icon, so browsers do not ask the server for a /favicon.ico that does not exist.
     head: [['link', { rel: 'icon', href: `data:image/svg+xml,${encodeURIComponent(favicon)}` }]],
     markdown: {
+      // GitHub's high-contrast palettes keep comments and keywords above 4.5:1 on the code background.
+      theme: { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' },
       config: (md) => {
         retiredContainer(md);
       },
@@ -75,7 +77,14 @@ export default withMermaid(
       nav: nav(),
       sidebar: sidebar(),
       outline: { level: [2, 3] },
-      search: { provider: 'local', options: { _render: searchRender } },
+      search: {
+        provider: 'local',
+        options: {
+          _render: searchRender,
+          // Without an aria-label the button is named by its visible text ("Search", Ctrl K), as WCAG 2.5.3 asks.
+          translations: { button: { buttonText: 'Search', buttonAriaLabel: '' } },
+        },
+      },
       editLink: {
         pattern: editLink,
         text: 'Edit this page on GitHub',

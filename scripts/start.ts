@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { serveSite } from './site/serve.ts';
 
 function usage(message: string): never {
-  process.stderr.write(`start: ${message}\nUsage: npm start -- [--port N]   (default 5173, or the next free port)\n`);
+  process.stderr.write(
+    `start: ${message}\nUsage: npm start -- [--port N]   (default 5173, or the next free port)\n`,
+  );
   process.exit(2);
 }
 
@@ -12,7 +14,8 @@ try {
   const { values } = parseArgs({ options: { port: { type: 'string' } }, strict: true });
   if (values.port !== undefined) {
     port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) usage(`--port must be 0–65535, got "${values.port}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      usage(`--port must be 0–65535, got "${values.port}"`);
   }
 } catch (error) {
   usage((error as Error).message);

@@ -1,6 +1,7 @@
 // Serves the site with the VitePress dev server on 127.0.0.1, at the preferred port or the next free one.
-import { createServer as createNetServer } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer } from 'vitepress';
 

@@ -1,0 +1,61 @@
+// axe-core on every page, light and dark: no serious or critical violation.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchBrowser } from './helpers/browser.ts';
+import { allPages } from './helpers/pages.ts';
+import { repoRoot, sharedBuild } from './helpers/site-build.ts';
+import { type StaticServer, serveStatic } from './helpers/static-server.ts';
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+let server: StaticServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serveStatic((await sharedBuild()).dist);
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
+  it.each(allPages())('%s has no serious or critical violation', async (link) => {
+    const page = await browser.context.newPage();
+    try {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(server.url + link, { waitUntil: 'networkidle' });
+      await page
+        .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
+          timeout: 15_000,
+        })
+        .catch(() => {});
+      await page.addScriptTag({ path: join(repoRoot, 'node_modules/axe-core/axe.min.js') });
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as { axe: { run(context: Document): Promise<{ violations: Violation[] }> } }
+        ).axe;
+        return (await axe.run(document)).violations;
+      });
+      const severe = violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+              .slice(0, 3)
+              .map((n) => n.target.join(' '))
+              .join(' | ')}`,
+        );
+      expect(severe).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

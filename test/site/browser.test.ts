@@ -1,0 +1,133 @@
+// The built site in Chromium: pages load cleanly, links resolve, search, the retired callout, Mermaid.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchBrowser } from './helpers/browser.ts';
+import { allPages, sidebarLinks } from './helpers/pages.ts';
+import { repoRoot, sharedBuild } from './helpers/site-build.ts';
+import { type StaticServer, serveStatic } from './helpers/static-server.ts';
+
+let server: StaticServer;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const site = await sharedBuild();
+  server = await serveStatic(site.dist);
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text().split('\n')[0]}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message.split('\n')[0]}`));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function visit(link: string): Promise<string[]> {
+  problems.length = 0;
+  const response = await page.goto(server.url + link, { waitUntil: 'networkidle' });
+  expect(response?.status(), link).toBe(200);
+  // Mermaid renders after hydration; its parse errors surface as console errors, so wait for it.
+  await page
+    .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
+      timeout: 15_000,
+    })
+    .catch(() => {});
+  return [...problems];
+}
+
+describe('every page in Chromium', () => {
+  it.each(sidebarLinks())('%s loads without console errors and has one h1', async (link) => {
+    expect(await visit(link)).toEqual([]);
+    expect(await page.locator('h1').count()).toBe(1);
+  });
+
+  it('every internal link answers 200 and every in-site anchor exists on its page', async () => {
+    const pending = [...allPages()];
+    const seen = new Set<string>(pending);
+    const broken: string[] = [];
+    const anchors: { from: string; path: string; hash: string }[] = [];
+    const html = new Map<string, string>();
+    while (pending.length > 0) {
+      const path = pending.shift() as string;
+      const response = await fetch(server.url + path);
+      if (response.status !== 200) {
+        broken.push(`${path} answered ${response.status}`);
+        continue;
+      }
+      const text = await response.text();
+      html.set(path, text);
+      for (const [, href] of text.matchAll(/<a [^>]*href="([^"]+)"/g)) {
+        const url = new URL((href as string).replace(/&amp;/g, '&'), server.url + path);
+        if (url.origin !== server.url) continue;
+        if (url.hash.length > 1)
+          anchors.push({ from: path, path: url.pathname, hash: decodeURIComponent(url.hash.slice(1)) });
+        if (!seen.has(url.pathname)) {
+          seen.add(url.pathname);
+          pending.push(url.pathname);
+        }
+      }
+    }
+    for (const { from, path, hash } of anchors) {
+      const target = html.get(path);
+      if (target && !target.includes(`id="${hash}"`))
+        broken.push(`${from} links to ${path}#${hash}, which has no such id`);
+    }
+    expect(broken).toEqual([]);
+    expect(seen.size).toBeGreaterThanOrEqual(allPages().length);
+  });
+});
+
+describe('site features', () => {
+  it('local search finds mint-oidc-jwt and offers the runbook page', async () => {
+    await visit('/');
+    await page.locator('.VPNavBarSearch button').click();
+    await page.locator('#localsearch-input').fill('mint-oidc-jwt');
+    const results = page.locator('#localsearch-list a.result');
+    await results.first().waitFor();
+    const hrefs = await results.evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    expect(hrefs.some((href) => href.startsWith('/operator-runbook-stage7'))).toBe(true);
+  });
+
+  it('the retired callout renders with its class, label and every surface', async () => {
+    await visit('/retired');
+    const callout = page.locator('.vp-doc div.custom-block.retired');
+    await expect.poll(() => callout.count()).toBe(1);
+    expect(await callout.locator('.custom-block-title .retired-label').textContent()).toBe('Retired');
+    expect(await callout.locator('table.retired-table tbody tr').count()).toBeGreaterThan(0);
+    const style = await callout.evaluate((el) => getComputedStyle(el).borderLeftWidth);
+    expect(style).toBe('6px');
+  });
+
+  it('a Mermaid diagram renders to SVG', async () => {
+    expect(await visit('/')).toEqual([]);
+    const svg = page.locator('.vp-doc .mermaid svg').first();
+    await svg.waitFor();
+    expect(await svg.locator('text').count()).toBeGreaterThan(4);
+  });
+
+  it('saves screenshots of the home and runbook pages in light and dark', async () => {
+    const folder = join(repoRoot, 'artifacts/screenshots');
+    mkdirSync(folder, { recursive: true });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [name, link] of [
+        ['home', '/'],
+        ['runbook', '/operator-runbook-stage7'],
+      ] as const) {
+        await visit(link);
+        expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(
+          scheme === 'dark',
+        );
+        await page.screenshot({ path: join(folder, `${name}-${scheme}.png`), fullPage: name === 'home' });
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+});
