@@ -101,12 +101,18 @@ export async function run(opts: RunOptions): Promise<number> {
     }
 
     const runCtx = ctx;
+    const finished = new Map<string, StepReport>();
     const exec = async (step: StepDefinition, log: (line: string) => void): Promise<StepReport> => {
+      const result = await execute(step, log);
+      finished.set(step.id, result);
+      return result;
+    };
+    const execute = async (step: StepDefinition, log: (line: string) => void): Promise<StepReport> => {
       const began = Date.now();
       for (const key of step.needs) {
         if (!runCtx.values.has(key)) {
           const producer = runbook.steps.find((s) => s.produces.includes(key));
-          const prior = reports.find((r) => r.id === producer?.id);
+          const prior = finished.get(producer?.id ?? '');
           return report(
             step,
             'skipped',

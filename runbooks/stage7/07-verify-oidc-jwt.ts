@@ -119,8 +119,8 @@ export const step = defineStep({
         anchor: 'oidc-jwt-ttl',
       });
     }
-    // The wallet claim is the v1 tag, kept for back-compat with older bucket policies.
-    const wallet = String(payload.agentkeys_user_wallet ?? '');
+    // The wallet only names the STS session; isolation keys off agentkeys_actor_omni.
+    const wallet = String(payload.agentkeys_user_wallet ?? ''); // legacy v1 claim, kept for back-compat
     ctx.log(`sub ${sub}; actor ${omni}; lives ${exp - iat}s; session tag agentkeys_actor_omni is transitive`);
     ctx.values.set('claims', { sub, actorOmni: omni, wallet, exp } satisfies OidcClaims);
     return undefined;

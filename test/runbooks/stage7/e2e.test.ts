@@ -124,6 +124,32 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
     }
   });
 
+  it('against a broker URL: state-changing steps need --yes, the issuer must be https', async () => {
+    const remote = {
+      ...env,
+      BROKER_OIDC_ISSUER: sandbox.state.issuer,
+      AGENTKEYS_WALLET_PRIVATE_KEY: `0x${'42'.repeat(32)}`,
+      AWS_ENDPOINT_URL: sandbox.state.motoUrl as string,
+    };
+    const target = sandbox.state.brokerUrl;
+    const refused = await runInProcess(['stage7', '--target', target], remote);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /steps 04 \(Apply the AWS IAM trust\), 09 .+ change state on http:.+ re-run with --yes/,
+    );
+    const dry = await runInProcess(['stage7', '--target', target, '--dry-run'], remote);
+    expect(dry.code).toBe(0);
+    // The sandbox's issuer is plain http: a real broker must serve https, so step 3 stops the run.
+    const run = await runInProcess(['stage7', '--target', target, '--yes'], remote);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`failed: the issuer ${sandbox.state.issuer} is not https`);
+    expect(run.stderr).toContain('Read: http://docs.test/operator-runbook-stage7#oidc-issuer');
+    expect(run.stderr).toContain(`Resume: npm run runbook -- stage7 --from 03 --target ${target} --yes`);
+    // Read-only steps that do not depend on the issuer still work against the URL.
+    const retired = await runInProcess(['stage7', '--target', target, '--step', '11'], remote);
+    expect(retired.code, retired.stdout + retired.stderr).toBe(0);
+  });
+
   it('lists the runbook and its steps', async () => {
     const run = await runInProcess(['list'], env);
     expect(run.code).toBe(0);
