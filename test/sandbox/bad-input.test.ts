@@ -178,3 +178,40 @@ describe('unknown and retired routes', () => {
     });
   });
 });
+
+describe('odd bodies on every served route', () => {
+  const bodies = [
+    '',
+    'null',
+    '[]',
+    '"text"',
+    '{"address":42,"chain_id":"1"}',
+    '{"a":'.repeat(50),
+    '\u0000\uffff',
+    '1e999',
+  ];
+
+  it('never answer 5xx and always carry the JSON error body', async () => {
+    const t = build();
+    const { session_jwt } = await t.signIn();
+    const routes = t.app.routes.filter((r) => r.method !== 'ALL');
+    for (const { method, path } of routes) {
+      for (const body of bodies) {
+        for (const headers of [
+          { 'content-type': 'application/json' },
+          { ...bearer(session_jwt), 'content-type': 'application/json' },
+        ]) {
+          const res = await t.app.request(path, {
+            method,
+            headers,
+            body: method === 'GET' ? undefined : body,
+          });
+          expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(Object.keys(await res.json()).sort()).toEqual(['error', 'message']);
+          }
+        }
+      }
+    }
+  });
+});
