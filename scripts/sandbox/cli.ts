@@ -10,7 +10,8 @@ const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no
   --moto-port N     moto port on 127.0.0.1 (default ${DEFAULT_MOTO_PORT}; 0 picks a free one)
   --no-moto         do not start moto; AWS steps are skipped
   --dir DIR         where keys, SQLite and the test wallet live (default .sandbox/)
-  --show-secrets    also print the test wallet's private key`;
+  --show-secrets    also print the test wallet's private key
+Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.`;
 
 function usage(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
