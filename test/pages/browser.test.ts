@@ -39,7 +39,7 @@ describe('main pages in Chromium', () => {
     await page
       .waitForFunction(
         (n) => {
-          const svgs = [...document.querySelectorAll('.vp-doc .mermaid svg')];
+          const svgs = Array.from(document.querySelectorAll('.vp-doc .mermaid svg'));
           return (
             svgs.length >= n && svgs.every((svg) => svg.getAttribute('aria-roledescription') !== 'error')
           );
