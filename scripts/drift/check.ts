@@ -138,7 +138,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     let v = existsCache.get(abs);
     if (v === undefined) {
       try {
-        v = statSync(abs).isFile() || statSync(abs).isDirectory();
+        const st = statSync(abs);
+        v = st.isFile() || st.isDirectory();
       } catch {
         v = false;
       }

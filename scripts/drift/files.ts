@@ -41,7 +41,7 @@ export async function collectFiles(opts: {
   for (const f of sorted) {
     let real = f;
     try {
-      real = realpathSync(f);
+      real = realpathSync.native(f);
     } catch {}
     const first = byReal.get(real);
     if (first === undefined) byReal.set(real, f);

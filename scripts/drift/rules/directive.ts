@@ -39,7 +39,8 @@ export const rule: Rule = {
         if (d.badUntil) at('badUntil');
         if (d.kind === 'start' && !d.closed) at('unclosedStart');
         else if (d.expired) at('expired', 'warning');
-        else if (!d.used) at('unused', 'warning');
+        // Archived pages are kept as they were: a directive made redundant by archiving is not worth an edit.
+        else if (!d.used && !doc.historical) at('unused', 'warning');
       }
     }
   },

@@ -27,7 +27,7 @@ function githubRefs(doc: Doc, sources: SourceTree[]): Ref[] {
     if (!s.github || !doc.text.includes(s.github.replace(/^https?:\/\//, ''))) continue;
     const base = s.github.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const re = new RegExp(
-      `${base}/(?:blob|tree)/[^/\\s]+/([^\\s#?)\\]"'\`>]+)(?:#L(\\d+)(?:-L?(\\d+))?)?`,
+      `${base}/(?:blob|tree)/[^/\\s]+/([^\\s#?)\\]"'\`>\${}]+)(?:#L(\\d+)(?:-L?(\\d+))?)?`,
       'gi',
     );
     for (const m of doc.text.matchAll(re)) {

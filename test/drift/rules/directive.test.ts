@@ -48,6 +48,11 @@ ruleTester('directive', {
       code: "const s = '// drift-ignore-line x';\n",
     },
     {
+      name: 'an archived page is not edited for a redundant directive',
+      file: 'docs/archived/a.md',
+      code: '<!-- drift-ignore-next-line quoted from the log -->\nCall mint_v2.\n',
+    },
+    {
       name: "another language's syntax is no directive",
       file: 'code/c.py',
       code: '// drift-ignore-next-line x\n',
