@@ -1,5 +1,6 @@
 // Progress display: listr2 on an interactive terminal, one plain line per step without a TTY or under CI.
 import { Listr } from 'listr2';
+import { redact } from './redact.ts';
 import type { StepReport } from './report.ts';
 import type { StepDefinition } from './step.ts';
 
@@ -45,11 +46,11 @@ export async function runSteps(
       task: async (_: unknown, task: { title: string; output: string; skip(message: string): void }) => {
         const lines: string[] = [];
         const report = await exec(step, (line) => {
-          lines.push(line);
+          lines.push(redact(line));
           task.output = lines.join('\n');
         });
         reports.push(report);
-        const line = stepLine(report).slice(2);
+        const line = redact(stepLine(report).slice(2));
         if (report.status === 'failed') throw new Error(line);
         if (report.status === 'skipped') task.skip(line);
         else task.title = line;

@@ -9,55 +9,57 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   hasStackTrace,
+  type Intercept,
   type RunResult,
   runCli,
   startProxy,
   startTestSandbox,
-  type TestProxy,
   type TestSandbox,
   tempDir,
 } from '../helpers.ts';
 
 let sandbox: TestSandbox;
-let broker: TestProxy;
-let moto: TestProxy;
-let faultDir: string;
 let testKey: Awaited<ReturnType<typeof generateKeyPair>>;
 let testJwk: Record<string, unknown>;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  broker = await startProxy(sandbox.state.brokerUrl);
-  moto = await startProxy(sandbox.state.motoUrl as string);
-  // A sandbox folder whose state points at the proxies: the runner treats them as the sandbox.
-  faultDir = tempDir('runbook-faults-');
-  writeFileSync(
-    path.join(faultDir, 'state.json'),
-    JSON.stringify({ ...sandbox.state, brokerUrl: broker.url, motoUrl: moto.url }),
-  );
-  copyFileSync(path.join(sandbox.dir, 'test-wallet.json'), path.join(faultDir, 'test-wallet.json'));
   testKey = await generateKeyPair('ES256', { extractable: true });
   testJwk = { ...(await exportJWK(testKey.publicKey)), kid: 'v1-test', alg: 'ES256', use: 'sig' };
 });
 
 afterAll(async () => {
-  await broker?.close();
-  await moto?.close();
   await sandbox?.stop();
 });
 
-const env = (extra: Record<string, string> = {}) => childEnv({ AGENTKEYS_SANDBOX_DIR: faultDir, ...extra });
+interface Fault {
+  broker?: Intercept;
+  moto?: Intercept;
+  env?: Record<string, string>;
+  onSpawn?: (child: ChildProcess) => void;
+}
 
-async function fault(
-  args: string[],
-  extra: Record<string, string> = {},
-  onSpawn?: (c: ChildProcess) => void,
-) {
+/**
+ * Runs the CLI against its own pair of proxies in front of the shared sandbox, through a sandbox folder
+ * whose state points at them, so faults run side by side without seeing each other.
+ */
+async function fault(args: string[], f: Fault = {}): Promise<RunResult & { dir: string }> {
+  const broker = await startProxy(sandbox.state.brokerUrl);
+  const moto = await startProxy(sandbox.state.motoUrl as string);
+  broker.intercept = f.broker;
+  moto.intercept = f.moto;
+  const dir = tempDir('runbook-faults-');
+  writeFileSync(
+    path.join(dir, 'state.json'),
+    JSON.stringify({ ...sandbox.state, brokerUrl: broker.url, motoUrl: moto.url }),
+  );
+  copyFileSync(path.join(sandbox.dir, 'test-wallet.json'), path.join(dir, 'test-wallet.json'));
+  const env = childEnv({ AGENTKEYS_SANDBOX_DIR: dir, ...f.env });
   try {
-    return await runCli(['stage7', ...args], env(extra), onSpawn);
+    return { ...(await runCli(['stage7', ...args], env, f.onSpawn)), dir };
   } finally {
-    broker.intercept = undefined;
-    moto.intercept = undefined;
+    await broker.close();
+    await moto.close();
   }
 }
 
@@ -82,7 +84,7 @@ async function brokerSigned(claims: Record<string, unknown>, kid = 'v1-test') {
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(testKey.privateKey);
 }
 
-describe('Stage 7 runbook faults', () => {
+describe.concurrent('Stage 7 runbook faults', () => {
   it('broker down: preflight exits 2 and names the unreachable URL', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -92,8 +94,10 @@ describe('Stage 7 runbook faults', () => {
     });
     const target = `http://127.0.0.1:${port}`;
     const run = await fault(['--step', '02', '--target', target], {
-      BROKER_OIDC_ISSUER: 'https://broker.example.com',
-      AGENTKEYS_WALLET_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
+      env: {
+        BROKER_OIDC_ISSUER: 'https://broker.example.com',
+        AGENTKEYS_WALLET_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
+      },
     });
     expectExplained(run, {
       code: 2,
@@ -105,11 +109,12 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('5xx: a mint that answers 500 fails step 6 with the broker message', async () => {
-    broker.intercept = (_req, url) =>
-      url.pathname === '/v1/mint-oidc-jwt'
-        ? json(500, { error: 'audit_error', message: 'audit_error: disk full' })
-        : undefined;
-    const run = await fault(['--step', '06']);
+    const run = await fault(['--step', '06'], {
+      broker: (_req, url) =>
+        url.pathname === '/v1/mint-oidc-jwt'
+          ? json(500, { error: 'audit_error', message: 'audit_error: disk full' })
+          : undefined,
+    });
     expectExplained(run, {
       code: 1,
       step: '06',
@@ -120,34 +125,36 @@ describe('Stage 7 runbook faults', () => {
 
   it('transient 502s are retried with backoff and the step passes', async () => {
     let failures = 0;
-    broker.intercept = (_req, url) => {
-      if (url.pathname !== '/v1/mint-oidc-jwt' || failures >= 2) return undefined;
-      failures += 1;
-      return new Response('bad gateway', { status: 502 });
-    };
-    const run = await fault(['--step', '06']);
+    const run = await fault(['--step', '06'], {
+      broker: (_req, url) => {
+        if (url.pathname !== '/v1/mint-oidc-jwt' || failures >= 2) return undefined;
+        failures += 1;
+        return new Response('bad gateway', { status: 502 });
+      },
+    });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(failures).toBe(2);
   });
 
   it('503 from /readyz explains each unready check and links its section', async () => {
-    broker.intercept = (_req, url) =>
-      url.pathname === '/readyz'
-        ? json(503, {
-            status: 'unready',
-            degraded: false,
-            ready: ['audit-db'],
-            checks: [
-              {
-                name: 'oidc-keypair',
-                status: 'unready',
-                detail: 'key file missing',
-                docs: '/operator-runbook-stage7#readyz-oidc-keypair',
-              },
-            ],
-          })
-        : undefined;
-    const run = await fault(['--step', '02']);
+    const run = await fault(['--step', '02'], {
+      broker: (_req, url) =>
+        url.pathname === '/readyz'
+          ? json(503, {
+              status: 'unready',
+              degraded: false,
+              ready: ['audit-db'],
+              checks: [
+                {
+                  name: 'oidc-keypair',
+                  status: 'unready',
+                  detail: 'key file missing',
+                  docs: '/operator-runbook-stage7#readyz-oidc-keypair',
+                },
+              ],
+            })
+          : undefined,
+    });
     expectExplained(run, {
       code: 1,
       step: '02',
@@ -157,12 +164,13 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('slower than the timeout: the step fails at --timeout and the resume keeps it', async () => {
-    broker.intercept = async (_req, url) => {
-      if (url.pathname !== '/.well-known/openid-configuration') return undefined;
-      await new Promise((r) => setTimeout(r, 4000));
-      return json(200, {});
-    };
-    const run = await fault(['--step', '03', '--timeout', '1']);
+    const run = await fault(['--step', '03', '--timeout', '1'], {
+      broker: async (_req, url) => {
+        if (url.pathname !== '/.well-known/openid-configuration') return undefined;
+        await new Promise((r) => setTimeout(r, 4000));
+        return json(200, {});
+      },
+    });
     expectExplained(run, {
       code: 1,
       step: '03',
@@ -173,11 +181,12 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('malformed JSON from the mint is named as such', async () => {
-    broker.intercept = (_req, url) =>
-      url.pathname === '/v1/mint-oidc-jwt'
-        ? new Response('<html>gateway</html>', { status: 200 })
-        : undefined;
-    const run = await fault(['--step', '06']);
+    const run = await fault(['--step', '06'], {
+      broker: (_req, url) =>
+        url.pathname === '/v1/mint-oidc-jwt'
+          ? new Response('<html>gateway</html>', { status: 200 })
+          : undefined,
+    });
     expectExplained(run, {
       code: 1,
       step: '06',
@@ -193,7 +202,7 @@ describe('Stage 7 runbook faults', () => {
       .setIssuedAt(now - 7200)
       .setExpirationTime(now - 3600)
       .sign(testKey.privateKey);
-    const run = await fault(['--step', '06'], { AGENTKEYS_SESSION_JWT: expired });
+    const run = await fault(['--step', '06'], { env: { AGENTKEYS_SESSION_JWT: expired } });
     expectExplained(run, {
       code: 1,
       step: '05',
@@ -204,22 +213,23 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('a wrong audience is reported as the STS "Incorrect token audience" error', async () => {
-    broker.intercept = async (_req, url) => {
-      if (url.pathname === '/.well-known/jwks.json') {
-        const real = (await (await fetch(`${sandbox.state.brokerUrl}${url.pathname}`)).json()) as {
-          keys: unknown[];
-        };
-        return json(200, { keys: [...real.keys, testJwk] });
-      }
-      if (url.pathname !== '/v1/mint-oidc-jwt') return undefined;
-      const jwt = await brokerSigned({
-        iss: sandbox.state.issuer,
-        aud: 'wrong.example.com',
-        sub: 'agentkeys:agent:0x1',
-      });
-      return json(200, { jwt, wallet: '0x1', expiration: Math.floor(Date.now() / 1000) + 300 });
-    };
-    const run = await fault(['--step', '07']);
+    const run = await fault(['--step', '07'], {
+      broker: async (_req, url) => {
+        if (url.pathname === '/.well-known/jwks.json') {
+          const real = (await (await fetch(`${sandbox.state.brokerUrl}${url.pathname}`)).json()) as {
+            keys: unknown[];
+          };
+          return json(200, { keys: [...real.keys, testJwk] });
+        }
+        if (url.pathname !== '/v1/mint-oidc-jwt') return undefined;
+        const jwt = await brokerSigned({
+          iss: sandbox.state.issuer,
+          aud: 'wrong.example.com',
+          sub: 'agentkeys:agent:0x1',
+        });
+        return json(200, { jwt, wallet: '0x1', expiration: Math.floor(Date.now() / 1000) + 300 });
+      },
+    });
     expectExplained(run, {
       code: 1,
       step: '07',
@@ -229,9 +239,10 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('a JWKS without the kid is reported as STS InvalidIdentityToken', async () => {
-    broker.intercept = (_req, url) =>
-      url.pathname === '/.well-known/jwks.json' ? json(200, { keys: [testJwk] }) : undefined;
-    const run = await fault(['--step', '07']);
+    const run = await fault(['--step', '07'], {
+      broker: (_req, url) =>
+        url.pathname === '/.well-known/jwks.json' ? json(200, { keys: [testJwk] }) : undefined,
+    });
     expectExplained(run, {
       code: 1,
       step: '07',
@@ -241,35 +252,38 @@ describe('Stage 7 runbook faults', () => {
   });
 
   it('STS InvalidIdentityToken from AssumeRoleWithWebIdentity names the error and its section', async () => {
-    moto.intercept = async (req) => {
-      if (req.method !== 'POST' || !(await req.text()).includes('Action=AssumeRoleWithWebIdentity'))
-        return undefined;
-      const xml = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>No OpenIDConnect provider found in your account for ${sandbox.state.issuer}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
-      return new Response(xml, { status: 400, headers: { 'content-type': 'text/xml' } });
-    };
-    const run = await fault(['--step', '08']);
+    const run = await fault(['--step', '08'], {
+      moto: async (req) => {
+        if (req.method !== 'POST' || !(await req.text()).includes('Action=AssumeRoleWithWebIdentity'))
+          return undefined;
+        const xml = `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>No OpenIDConnect provider found in your account for ${sandbox.state.issuer}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`;
+        return new Response(xml, { status: 400, headers: { 'content-type': 'text/xml' } });
+      },
+    });
     expectExplained(run, {
       code: 1,
       step: '08',
       cause: /AssumeRoleWithWebIdentity.+failed: InvalidIdentityToken: No OpenIDConnect provider/,
       anchor: 'sts-invalid-identity-token',
     });
-    await runCli(['stage7', '--step', '12'], env());
+    await runCli(['stage7', '--step', '12'], childEnv({ AGENTKEYS_SANDBOX_DIR: run.dir }));
   });
 
   it('Ctrl-C exits 130, marks the running step interrupted and still writes the report', async () => {
-    broker.intercept = async (_req, url) => {
-      if (url.pathname !== '/.well-known/openid-configuration') return undefined;
-      await new Promise((r) => setTimeout(r, 8000));
-      return json(200, {});
-    };
-    const report = path.join(faultDir, 'interrupted.json');
+    const report = path.join(tempDir('runbook-interrupt-'), 'interrupted.json');
     let output = '';
-    const run = await fault(['--step', '03', '--report', report], {}, (child) => {
-      child.stdout?.on('data', (d) => {
-        output += d;
-        if (/01 Check the prerequisites: passed/.test(output)) setTimeout(() => child.kill('SIGINT'), 300);
-      });
+    const run = await fault(['--step', '03', '--report', report], {
+      broker: async (_req, url) => {
+        if (url.pathname !== '/.well-known/openid-configuration') return undefined;
+        await new Promise((r) => setTimeout(r, 8000));
+        return json(200, {});
+      },
+      onSpawn: (child) => {
+        child.stdout?.on('data', (d) => {
+          output += d;
+          if (/01 Check the prerequisites: passed/.test(output)) setTimeout(() => child.kill('SIGINT'), 300);
+        });
+      },
     });
     expect(run.code).toBe(130);
     expect(run.stderr).toContain('Resume: npm run runbook -- stage7 --from 03 --report');
