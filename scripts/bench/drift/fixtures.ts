@@ -1,5 +1,6 @@
 // The synthetic tree's registry and live contract: a drift.yaml shaped like the repository's own, a small
 // OpenAPI document and an env reference, so every live path and variable the pages use is known.
+// drift-ignore-start the benchmark plants retired surfaces and decoys on purpose; the bench scores them
 
 export function driftYaml(): string {
   return `# Registry of the synthetic benchmark tree.
@@ -96,3 +97,4 @@ ${v('BROKER_OIDC_ISSUER', 'required')}${v('BROKER_OIDC_JWT_TTL_SECONDS', '300')}
     vars:
 ${v('AGENTKEYS_BROKER_URL', 'none')}${v('AGENTKEYS_SESSION_JWT', 'none')}${v('AGENTKEYS_DATA_ROLE_ARN', 'none')}`;
 }
+// drift-ignore-end

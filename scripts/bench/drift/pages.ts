@@ -1,5 +1,6 @@
 // Markdown pages of the synthetic tree: headings (duplicates and `{#custom-id}` included), prose with
 // cross-page anchor links, fences and tables, and the planted retired mentions, broken anchors and decoys.
+// drift-ignore-start the benchmark plants retired surfaces and decoys on purpose; the bench scores them
 import { posix } from 'node:path';
 
 export interface Snippet {
@@ -350,3 +351,4 @@ export function relLink(from: string, to: string): string {
   const rel = posix.relative(posix.dirname(from), to);
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
+// drift-ignore-end
