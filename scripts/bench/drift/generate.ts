@@ -74,7 +74,6 @@ export const RETIRED_STRINGS = [
   'try_consume',
   'Idempotency-Key',
   'BROKER_REQUIRE_EXPLICIT_GRANT',
-  'agentkeys-agent',
 ];
 // drift-ignore-end
 

@@ -2,12 +2,12 @@
 // tree, side by side in one run. Progress goes to stderr; the Markdown table to stdout; JSON to
 // artifacts/bench/drift.json.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateTree, type Manifest } from './generate.ts';
-import { describeMachine, markdown, type Report, slimScore, targets } from './report.ts';
+import { generateTree, type Manifest, type PlantRule } from './generate.ts';
+import { describeMachine, markdown, type Report, slimScore, type ToolResult, targets } from './report.ts';
 import {
   findTools,
   killChildren,
@@ -19,11 +19,12 @@ import {
   ToolError,
   type Tools,
 } from './runners.ts';
-import { median, score } from './score.ts';
+import { median, type Score, score } from './score.ts';
 
 const USAGE = `usage: npm run bench:drift -- [--scale N] [--runs N] [--pages N] [--code N] [--seed N]
-                            [--no-remark-at-scale] [--no-in-process] [--keep] [--out FILE]
+                            [--remark-at-scale] [--no-in-process] [--keep] [--out FILE]
   --scale N   also time a tree N times the size (N ≥ 2) and report the time ratio
+  --remark-at-scale  also run remark-validate-links once on the large tree (slow: minutes)
   --runs N    timed runs per tool; the median is reported (default 3)
   --pages N   Markdown pages in the base tree (default 2000); --code N code files (default 2000)
   --keep      keep the generated trees and print where they are`;
@@ -66,22 +67,46 @@ function makeTree(pages: number, codeFiles: number, seed: number): { root: strin
   return { root, manifest };
 }
 
-async function timed(
-  label: string,
-  runs: number,
-  once: () => Promise<Timed>,
-): Promise<{ runsMs: number[]; last: Timed }> {
-  const runsMs: number[] = [];
-  let last: Timed | undefined;
-  for (let i = 0; i < runs; i++) {
-    last = await once();
-    runsMs.push(last.ms);
-    log(
-      `  ${label} run ${i + 1}/${runs}: ${(last.ms / 1000).toFixed(2)} s, ${last.findings.length} findings`,
-    );
-  }
-  return { runsMs, last: last as Timed };
+interface Series {
+  wall: number[];
+  cpu: number[];
+  last?: Timed;
 }
+
+const series = (): Series => ({ wall: [], cpu: [] });
+
+async function once(
+  label: string,
+  i: number,
+  runs: number,
+  into: Series,
+  run: () => Promise<Timed>,
+): Promise<Timed> {
+  const result = await run();
+  into.wall.push(result.ms);
+  if (result.cpuMs !== null) into.cpu.push(result.cpuMs);
+  into.last = result;
+  const cpu = result.cpuMs === null ? '' : ` (CPU ${(result.cpuMs / 1000).toFixed(2)} s)`;
+  log(
+    `  ${label} run ${i}/${runs}: ${(result.ms / 1000).toFixed(2)} s${cpu}, ${result.findings.length} findings`,
+  );
+  return result;
+}
+
+function summarize(s: Series, sc: Score): ToolResult {
+  return {
+    runsMs: s.wall,
+    medianMs: median(s.wall),
+    cpuRunsMs: s.cpu,
+    cpuMedianMs: s.cpu.length > 0 ? median(s.cpu) : null,
+    score: slimScore(sc),
+  };
+}
+
+/** GNU time counts in 10 ms steps: below that a ratio means nothing. */
+const cpuRatio = (a: number | null, b: number | null) => (a !== null && b !== null && b >= 10 ? a / b : null);
+
+const BOTH: PlantRule[] = ['retired-reference', 'dead-link'];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -93,7 +118,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
-      'no-remark-at-scale': { type: 'boolean', default: false },
+      'remark-at-scale': { type: 'boolean', default: false },
       'no-in-process': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -117,75 +142,72 @@ async function main(): Promise<number> {
   const machine = describeMachine(repo, tools.rg);
 
   const { root, manifest } = makeTree(pages, code, seed);
-  const all = manifest.plants;
-  const cli = await (async () => {
-    const acc = { checker: [] as number[], remark: [] as number[], rg: [] as number[] };
-    let last: { checker?: Timed; remark?: Timed; rg?: Timed } = {};
-    // Interleaved so that a busy moment on the machine hits every tool alike.
-    for (let i = 0; i < runs; i++) {
-      const c = await timed('drift checker', 1, () => runCheckerCli(tools, root));
-      const r = await timed('remark-validate-links', 1, () => runRemark(tools, root, manifest));
-      const g = await timed('ripgrep', 1, () => runRipgrep(tools, root, manifest));
-      acc.checker.push(...c.runsMs);
-      acc.remark.push(...r.runsMs);
-      acc.rg.push(...g.runsMs);
-      last = { checker: c.last, remark: r.last, rg: g.last };
-    }
-    return { acc, last: last as Required<typeof last> };
-  })();
-
-  const checkerScore = score(
-    all,
-    manifest.decoys,
-    cli.last.checker.findings,
-    ['retired-reference', 'dead-link'],
-    true,
+  const { plants, decoys } = manifest;
+  const checker = series();
+  const remark = series();
+  const rg = series();
+  // Interleaved so that a busy moment on the machine hits every tool alike.
+  for (let i = 1; i <= runs; i++) {
+    await once('drift checker', i, runs, checker, () => runCheckerCli(tools, root));
+    await once('remark-validate-links', i, runs, remark, () => runRemark(tools, root, manifest));
+    await once('ripgrep', i, runs, rg, () => runRipgrep(tools, root, manifest));
+  }
+  const checkerCli = summarize(checker, score(plants, decoys, checker.last?.findings ?? [], BOTH, true));
+  const remarkResult = summarize(
+    remark,
+    score(plants, decoys, remark.last?.findings ?? [], ['dead-link'], false),
   );
-  const remarkScore = score(all, manifest.decoys, cli.last.remark.findings, ['dead-link'], false);
-  const rgScore = score(all, manifest.decoys, cli.last.rg.findings, ['retired-reference'], false);
+  const rgResult = summarize(
+    rg,
+    score(plants, decoys, rg.last?.findings ?? [], ['retired-reference'], false),
+  );
 
   let inProcess: Report['checkerInProcess'] = null;
   if (!values['no-in-process']) {
     const ip = await runCheckerInProcess(tools, root, runs);
-    log(
-      `  check() in-process: first ${(ip.coldMs / 1000).toFixed(2)} s, later ${ip.warmMs.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
-    );
-    const s = score(all, manifest.decoys, ip.findings, ['retired-reference', 'dead-link'], true);
-    inProcess = { coldMs: ip.coldMs, warmMedianMs: median(ip.warmMs), score: slimScore(s) };
+    const warm = ip.warmMs.map((x) => (x / 1000).toFixed(2)).join(', ');
+    log(`  check() in-process: first ${(ip.coldMs / 1000).toFixed(2)} s, later ${warm} s`);
+    const sc = slimScore(score(plants, decoys, ip.findings, BOTH, true));
+    inProcess = { coldMs: ip.coldMs, warmMedianMs: median(ip.warmMs), score: sc };
   }
   if (!keep) rmSync(root, { recursive: true, force: true });
-
-  const checkerMs = median(cli.acc.checker);
-  const remarkMs = median(cli.acc.remark);
-  const rgMs = median(cli.acc.rg);
 
   let scaling: Report['scaling'] = null;
   if (scale) {
     const big = makeTree(pages * scale, code * scale, seed);
-    const c = await timed(`drift checker ${scale}×`, runs, () => runCheckerCli(tools, big.root));
-    const g = await timed(`ripgrep ${scale}×`, runs, () => runRipgrep(tools, big.root, big.manifest));
-    let remarkBig: number | null = null;
-    if (!values['no-remark-at-scale']) {
-      remarkBig = (
-        await timed(`remark-validate-links ${scale}×`, 1, () => runRemark(tools, big.root, big.manifest))
-      ).runsMs[0] as number;
+    const bigChecker = series();
+    const bigRg = series();
+    for (let i = 1; i <= runs; i++) {
+      await once(`drift checker ${scale}×`, i, runs, bigChecker, () => runCheckerCli(tools, big.root));
+      await once(`ripgrep ${scale}×`, i, runs, bigRg, () => runRipgrep(tools, big.root, big.manifest));
     }
-    const s = score(
-      big.manifest.plants,
-      big.manifest.decoys,
-      c.last.findings,
-      ['retired-reference', 'dead-link'],
-      true,
+    let remarkMs: number | null = null;
+    let remarkNote = 'not run (--remark-at-scale runs it once)';
+    if (values['remark-at-scale']) {
+      const limit = 10 * 60_000;
+      try {
+        remarkMs = (await runRemark(tools, big.root, big.manifest, limit)).ms;
+        remarkNote = `${(remarkMs / 1000).toFixed(1)} s`;
+      } catch (e) {
+        if (!(e instanceof ToolError && e.timedOut)) throw e;
+        remarkNote = `did not finish within ${limit / 1000} s`;
+      }
+      log(`  remark-validate-links ${scale}×: ${remarkNote}`);
+    }
+    const big1 = summarize(
+      bigChecker,
+      score(big.manifest.plants, big.manifest.decoys, bigChecker.last?.findings ?? [], BOTH, true),
     );
     scaling = {
       factor: scale,
       pages: pages * scale,
       codeFiles: code * scale,
-      checkerMedianMs: median(c.runsMs),
-      timeRatio: median(c.runsMs) / checkerMs,
-      checkerScore: slimScore(s),
-      remarkMs: remarkBig,
-      ripgrepMs: median(g.runsMs),
+      checker: big1,
+      timeRatio: big1.medianMs / checkerCli.medianMs,
+      cpuRatio: cpuRatio(big1.cpuMedianMs, checkerCli.cpuMedianMs),
+      remarkMs,
+      remarkNote,
+      ripgrepMs: median(bigRg.wall),
     };
     if (!keep) rmSync(big.root, { recursive: true, force: true });
   }
@@ -193,22 +215,27 @@ async function main(): Promise<number> {
   const partial: Omit<Report, 'targets'> = {
     version: 1,
     generatedAt: new Date().toISOString(),
-    machine,
+    machine: { ...machine, loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     tree: {
       pages,
       codeFiles: code,
       bytes: manifest.bytes,
       seed,
-      retired: all.filter((p) => p.rule === 'retired-reference').length,
-      anchors: all.filter((p) => p.rule === 'dead-link').length,
-      decoys: manifest.decoys.length,
+      retired: plants.filter((p) => p.rule === 'retired-reference').length,
+      anchors: plants.filter((p) => p.rule === 'dead-link').length,
+      decoys: decoys.length,
     },
     runs,
-    checkerCli: { runsMs: cli.acc.checker, medianMs: checkerMs, score: slimScore(checkerScore) },
+    checkerCli,
     checkerInProcess: inProcess,
-    remark: { runsMs: cli.acc.remark, medianMs: remarkMs, score: slimScore(remarkScore) },
-    ripgrep: { runsMs: cli.acc.rg, medianMs: rgMs, score: slimScore(rgScore) },
-    ratios: { remarkOverChecker: remarkMs / checkerMs, checkerOverRipgrep: checkerMs / rgMs },
+    remark: remarkResult,
+    ripgrep: rgResult,
+    ratios: {
+      remarkOverChecker: remarkResult.medianMs / checkerCli.medianMs,
+      checkerOverRipgrep: checkerCli.medianMs / rgResult.medianMs,
+      remarkOverCheckerCpu: cpuRatio(remarkResult.cpuMedianMs, checkerCli.cpuMedianMs),
+      checkerOverRipgrepCpu: cpuRatio(checkerCli.cpuMedianMs, rgResult.cpuMedianMs),
+    },
     scaling,
   };
   const report: Report = { ...partial, targets: targets(partial) };

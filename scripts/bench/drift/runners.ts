@@ -1,6 +1,7 @@
 // Runs each tool on a generated tree as a child process and turns its output into (file, line) findings.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Manifest } from './generate.ts';
 
@@ -13,10 +14,21 @@ export interface Finding {
 
 export interface Timed {
   ms: number;
+  /** User + system CPU time of the tool and its children, when GNU time is there to measure it. */
+  cpuMs: number | null;
   findings: Finding[];
 }
 
-export class ToolError extends Error {}
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const live = new Set<ChildProcess>();
 
@@ -39,12 +51,32 @@ interface Exec {
   stdout: string;
   stderr: string;
   ms: number;
+  cpuMs: number | null;
+}
+
+let timeFiles = 0;
+
+/** GNU time's last line in its output file: `<user s> <system s>`. */
+function readCpu(file: string | null): number | null {
+  if (!file) return null;
+  try {
+    const last = readFileSync(file, 'utf8').trim().split('\n').pop() ?? '';
+    rmSync(file, { force: true });
+    const [user, system] = last.split(' ').map(Number);
+    return user === undefined || system === undefined || Number.isNaN(user + system)
+      ? null
+      : (user + system) * 1000;
+  } catch {
+    return null;
+  }
 }
 
 function exec(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<Exec> {
   return new Promise((done, fail) => {
+    const timeFile = GNU_TIME ? join(tmpdir(), `drift-bench-time-${process.pid}-${timeFiles++}`) : null;
+    const argv = timeFile ? ['-f', '%U %S', '-o', timeFile, cmd, ...args] : args;
     const started = performance.now();
-    const child = spawn(cmd, args, {
+    const child = spawn(timeFile ? (GNU_TIME as string) : cmd, argv, {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +87,9 @@ function exec(cmd: string, args: string[], cwd: string, timeoutMs: number): Prom
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }, timeoutMs);
     child.on('error', (e) => {
@@ -69,9 +103,11 @@ function exec(cmd: string, args: string[], cwd: string, timeoutMs: number): Prom
       live.delete(child);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (signal)
-        fail(new ToolError(`${cmd} was stopped by ${signal} (limit ${Math.round(timeoutMs / 1000)} s)`));
-      else done({ code: code ?? 0, stdout, stderr, ms });
+      const cpuMs = readCpu(timeFile);
+      if (timedOut)
+        fail(new ToolError(`${cmd} did not finish within ${Math.round(timeoutMs / 1000)} s`, true));
+      else if (signal) fail(new ToolError(`${cmd} was stopped by ${signal}`));
+      else done({ code: code ?? 0, stdout, stderr, ms, cpuMs });
     });
   });
 }
@@ -117,7 +153,7 @@ export async function runCheckerCli(t: Tools, root: string): Promise<Timed> {
   if (r.code !== 0 && r.code !== 1) {
     throw new ToolError(`drift checker exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`);
   }
-  return { ms: r.ms, findings: parseCheckerJson(r.stdout, root, root) };
+  return { ms: r.ms, cpuMs: r.cpuMs, findings: parseCheckerJson(r.stdout, root, root) };
 }
 
 export function parseCheckerJson(stdout: string, cwd: string, root: string): Finding[] {
@@ -153,7 +189,12 @@ export async function runCheckerInProcess(t: Tools, root: string, runs: number):
 }
 
 /** remark-cli + remark-validate-links over the same pages; repository:false keeps it offline and git-free. */
-export async function runRemark(t: Tools, root: string, m: Manifest): Promise<Timed> {
+export async function runRemark(
+  t: Tools,
+  root: string,
+  m: Manifest,
+  timeoutMs = t.timeoutMs,
+): Promise<Timed> {
   const r = await exec(
     t.remark,
     [
@@ -168,10 +209,10 @@ export async function runRemark(t: Tools, root: string, m: Manifest): Promise<Ti
       m.docsDir,
     ],
     root,
-    t.timeoutMs,
+    timeoutMs,
   );
   if (r.code !== 0 && r.code !== 1) throw new ToolError(`remark exited ${r.code}: ${r.stderr.slice(0, 600)}`);
-  return { ms: r.ms, findings: parseRemark(r.stderr) };
+  return { ms: r.ms, cpuMs: r.cpuMs, findings: parseRemark(r.stderr) };
 }
 
 /** vfile-reporter output: a file name line, then `line:col-line:col warning message …` lines under it. */
@@ -210,5 +251,5 @@ export async function runRipgrep(t: Tools, root: string, m: Manifest): Promise<T
     const hit = /^(.+?):(\d+):/.exec(line);
     if (hit) findings.push({ file: toPosix(hit[1] as string), line: Number(hit[2]) });
   }
-  return { ms: r.ms, findings };
+  return { ms: r.ms, cpuMs: r.cpuMs, findings };
 }
