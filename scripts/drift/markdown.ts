@@ -95,7 +95,10 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const locate = (map: [number, number] | null, needle: string, from: number) => {
     const s = Math.max(from, map ? (lineStarts[map[0]] ?? 0) : 0);
     const at = text.indexOf(needle, s);
-    return at === -1 ? (map ? (lineStarts[map[0]] ?? 0) : 0) : at;
+    if (at !== -1) return at;
+    // A reference-style link's target is written in its definition, elsewhere on the page.
+    const anywhere = needle === '' ? -1 : text.indexOf(needle);
+    return anywhere !== -1 ? anywhere : map ? (lineStarts[map[0]] ?? 0) : 0;
   };
 
   for (let l = 0; l < fmLines; l++) lineUnit(l, 'frontmatter');

@@ -78,6 +78,16 @@ ruleTester('dead-link', {
       errors: [{ messageId: 'missingPage', line: 1 }],
     },
     {
+      name: 'link in a table cell',
+      code: '| a | b |\n|---|---|\n| x | [l](./nope) |\n',
+      errors: [{ messageId: 'missingPage', line: 3, column: 11 }],
+    },
+    {
+      name: 'reference-style link, reported at its definition',
+      code: 'Use [r][ref].\n\n[ref]: ./nope\n',
+      errors: [{ messageId: 'missingPage', line: 3, column: 8 }],
+    },
+    {
       name: 'still checked in historical pages',
       file: 'docs/archived/old.md',
       code: '[x](./gone)\n',
