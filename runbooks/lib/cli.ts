@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { run } from './engine.ts';
 import { UsageError } from './plan.ts';
+import { redact } from './redact.ts';
 import { loadRunbook, runbookNames } from './registry.ts';
 import { reportFormat } from './report.ts';
 
@@ -89,9 +90,12 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {
       err: io.err,
     });
   } catch (error) {
-    const message = error instanceof UsageError ? error.message : (error as Error).message;
-    err(`runbook: ${message}\n\n${USAGE}`);
-    return 2;
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`runbook: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`runbook: unexpected error: ${redact((error as Error)?.message ?? String(error))}`);
+    return 1;
   }
 }
 
@@ -108,4 +112,19 @@ export function exitWith(code: number): void {
   setTimeout(() => process.exit(code), 200).unref();
 }
 
-if (isMain(import.meta.url)) main().then(exitWith);
+/** Last line of defence: an error nothing caught still ends as one redacted line, never a stack trace. */
+export function installCrashHandlers(): void {
+  const crash = (error: unknown) => {
+    process.stderr.write(
+      `runbook: unexpected error: ${redact((error as Error)?.message ?? String(error))}\n`,
+    );
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
+
+if (isMain(import.meta.url)) {
+  installCrashHandlers();
+  main().then(exitWith);
+}

@@ -129,11 +129,15 @@ export async function run(opts: RunOptions): Promise<number> {
       const stopped = new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
+      // A step that outlives its timeout must not print after its own status line.
+      let open = true;
       try {
         const stepCtx: RunContext = {
           ...runCtx,
           signal: controller.signal,
-          log: (line) => log(redact(line)),
+          log: (line) => open && log(redact(line)),
+          broker: (method, path, o = {}) =>
+            runCtx.broker(method, path, { ...o, signal: o.signal ?? controller.signal }),
         };
         const outcome = await Promise.race([step.run(stepCtx), stopped]);
         return report(step, outcome?.status ?? 'passed', Date.now() - began, outcome?.reason);
@@ -142,6 +146,7 @@ export async function run(opts: RunOptions): Promise<number> {
         failure = explain(step, reason, timeoutMs);
         return { ...report(step, 'failed', Date.now() - began), error: redact(failure.message) };
       } finally {
+        open = false;
         clearTimeout(timer);
         current = undefined;
       }

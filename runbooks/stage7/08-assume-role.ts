@@ -4,6 +4,7 @@ import {
   AssumeRoleWithWebIdentityCommand,
   type AssumeRoleWithWebIdentityCommandOutput,
 } from '@aws-sdk/client-sts';
+import { expBackoff, retry } from 'zx';
 import { isMain, runAlone } from '../lib/alone.ts';
 import { awsError, registerCredentials } from '../lib/aws.ts';
 import { defineStep, StepError, skipped } from '../lib/step.ts';
@@ -39,13 +40,13 @@ export const step = defineStep({
   mutates: false,
   usesAws: true,
   async run(ctx) {
-    if (!ctx.aws) return skipped('the sandbox runs without moto: no STS to call');
+    const aws = ctx.aws;
+    if (!aws) return skipped('the sandbox runs without moto: no STS to call');
     const trust = ctx.values.get<AwsTrust>('awsTrust');
     const claims = ctx.values.get<OidcClaims>('claims');
     const sessionName = roleSessionName(claims.wallet || claims.actorOmni);
-    let answer: AssumeRoleWithWebIdentityCommandOutput;
-    try {
-      answer = await ctx.aws.anonymousSts.send(
+    const assume = () =>
+      aws.anonymousSts.send(
         new AssumeRoleWithWebIdentityCommand({
           RoleArn: trust.roleArn,
           RoleSessionName: sessionName,
@@ -54,6 +55,11 @@ export const step = defineStep({
         }),
         { abortSignal: ctx.signal },
       );
+    // IAM is eventually consistent: a role or provider created seconds ago may not be visible to STS yet.
+    const fresh = !aws.emulated && trust.created.length > 0;
+    let answer: AssumeRoleWithWebIdentityCommandOutput;
+    try {
+      answer = fresh ? await retry(5, expBackoff('10s', '2s'), assume) : await assume();
     } catch (error) {
       throw awsError(`sts:AssumeRoleWithWebIdentity on ${trust.roleArn}`, error);
     }
