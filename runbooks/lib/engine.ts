@@ -34,8 +34,11 @@ interface Failure {
   exitCode: 1 | 2 | 130;
 }
 
-function resumeCommand(opts: RunOptions, target: Target | undefined, from: string): string {
+function resumeCommand(opts: RunOptions, target: Target | undefined, from: string, last?: string): string {
   const parts = ['npm run runbook --', opts.runbook.name, '--from', from];
+  // A run limited by --to or --step stays limited when resumed.
+  const to = opts.to || opts.step ? last : undefined;
+  if (to && to !== from) parts.push('--to', to);
   if (target?.kind === 'broker' || (opts.target && opts.target !== 'sandbox')) {
     parts.push('--target', target?.label ?? (opts.target as string));
   }
@@ -178,7 +181,7 @@ export async function run(opts: RunOptions): Promise<number> {
         `  Likely cause: ${failure.hint ?? 'the check this step makes did not hold; its section explains it'}`,
       );
       err(`  Read: ${ctx.docs(failure.anchor)}`);
-      err(`  Resume: ${resumeCommand(opts, target, failure.step.id)}`);
+      err(`  Resume: ${resumeCommand(opts, target, failure.step.id, plan.at(-1)?.id)}`);
     } else if (ctx && !opts.dryRun) {
       const count = (s: string) => reports.filter((r) => r.status === s).length;
       out(

@@ -104,7 +104,7 @@ describe.concurrent('Stage 7 runbook faults', () => {
       step: '01',
       cause: /not reachable.+connection refused/,
       anchor: 'step-1-preflight',
-      resume: ` --target ${target}`,
+      resume: ` --to 02 --target ${target}`,
     });
   });
 
@@ -208,6 +208,7 @@ describe.concurrent('Stage 7 runbook faults', () => {
       step: '05',
       cause: /AGENTKEYS_SESSION_JWT expired at/,
       anchor: 'step-5-session-jwt',
+      resume: ' --to 06',
     });
     expect(run.stdout + run.stderr).not.toContain(expired);
   });
