@@ -71,15 +71,18 @@ function sandboxTarget(
 
 export async function resolveTarget(flag: string | undefined, settings: Settings): Promise<Target> {
   const wanted = flag ?? settings.brokerUrl ?? 'sandbox';
+  const dir = settings.sandboxDir;
+  const state = await readState(dir);
   if (wanted !== 'sandbox') {
     if (!/^https?:\/\/[^/]+/.test(wanted)) {
       throw new StepError(
         `--target must be "sandbox" or a broker URL (http:// or https://), got "${wanted}"`,
-        {
-          exitCode: 2,
-        },
+        { exitCode: 2 },
       );
     }
+    // The URL `npm run sandbox` tells you to export is still the sandbox, with its http issuer and moto.
+    const same = state && state.brokerUrl.replace(/\/+$/, '') === wanted.replace(/\/+$/, '');
+    if (same && (await healthy(state.brokerUrl))) return sandboxTarget(state, dir, false, noop);
     return {
       kind: 'broker',
       label: wanted.replace(/\/+$/, ''),
@@ -93,8 +96,6 @@ export async function resolveTarget(flag: string | undefined, settings: Settings
     };
   }
 
-  const dir = settings.sandboxDir;
-  const state = await readState(dir);
   if (state && (await healthy(state.brokerUrl))) return sandboxTarget(state, dir, false, noop);
 
   let startSandbox: typeof import('../../scripts/sandbox/start.ts').startSandbox;

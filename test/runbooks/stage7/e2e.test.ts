@@ -125,8 +125,10 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
   });
 
   it('against a broker URL: state-changing steps need --yes, the issuer must be https', async () => {
+    // A sandbox folder without state: the URL is then just a broker URL, not the sandbox.
     const remote = {
       ...env,
+      AGENTKEYS_SANDBOX_DIR: tempDir('runbook-remote-'),
       BROKER_OIDC_ISSUER: sandbox.state.issuer,
       AGENTKEYS_WALLET_PRIVATE_KEY: `0x${'42'.repeat(32)}`,
       AWS_ENDPOINT_URL: sandbox.state.motoUrl as string,
@@ -148,6 +150,15 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
     // Read-only steps that do not depend on the issuer still work against the URL.
     const retired = await runInProcess(['stage7', '--target', target, '--step', '11'], remote);
     expect(retired.code, retired.stdout + retired.stderr).toBe(0);
+  });
+
+  it('treats the URL npm run sandbox prints (AGENTKEYS_BROKER_URL) as the sandbox', async () => {
+    const run = await runInProcess(['stage7', '--step', '03'], {
+      ...env,
+      AGENTKEYS_BROKER_URL: sandbox.state.brokerUrl,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`on the sandbox (${sandbox.state.brokerUrl})`);
   });
 
   it('lists the runbook and its steps', async () => {
