@@ -1,5 +1,5 @@
 // Markdown scanner on VitePress's own markdown-it set-up: units, anchors, links and directives of a page.
-import { createMarkdownRenderer, type MarkdownRenderer } from 'vitepress';
+import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import { type Doc, type LinkRef, lineRange, splitSentences, type Unit, type UnitKind } from './doc.ts';
 import { languageOfFence, SYNTAX, syntaxOf } from './languages.ts';
@@ -11,9 +11,10 @@ let renderer: Promise<MarkdownRenderer> | undefined;
 /** One renderer per process: VitePress itself caches the instance, and creating it costs the most. */
 export function markdownRenderer(srcDir: string): Promise<MarkdownRenderer> {
   // A no-op highlighter keeps Shiki (and its grammars) out of the checker; ids and tokens are unaffected.
-  renderer ??= createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', {
-    warn() {},
-  });
+  // Imported on first use: VitePress is the largest module the checker loads.
+  renderer ??= import('vitepress').then(({ createMarkdownRenderer }) =>
+    createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', { warn() {} }),
+  );
   return renderer;
 }
 

@@ -1,6 +1,6 @@
 // source-ref: a reference into a source tree names a missing file, a line past its end, or a missing symbol.
 import path from 'node:path';
-import type { Doc } from '../doc.ts';
+import { type Doc, escapeRegExp } from '../doc.ts';
 import { findFile } from '../match.ts';
 import type { Rule, RuleContext } from '../rule.ts';
 import type { SourceTree } from '../sources.ts';
@@ -24,8 +24,10 @@ interface Ref {
 function githubRefs(doc: Doc, sources: SourceTree[]): Ref[] {
   const out: Ref[] = [];
   for (const s of sources) {
-    if (!s.github || !doc.text.includes(s.github.replace(/^https?:\/\//, ''))) continue;
-    const base = s.github.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (!s.github) continue;
+    const base = escapeRegExp(s.github);
+    // Repository names are case-insensitive on GitHub; so is the cheap pre-check.
+    if (!new RegExp(escapeRegExp(s.github.replace(/^https?:\/\//, '')), 'i').test(doc.text)) continue;
     const re = new RegExp(
       `${base}/(?:blob|tree)/[^/\\s]+/([^\\s#?)\\]"'\`>\${}]+)(?:#L(\\d+)(?:-L?(\\d+))?)?`,
       'gi',

@@ -60,6 +60,11 @@ ruleTester('source-ref', {
       errors: [{ messageId: 'lineOutOfRange', line: 1, column: 5, data: { line: 9, lines: 2 } }],
     },
     {
+      name: 'GitHub URL in another letter case',
+      code: 'https://github.com/Litentry/agentkeys/blob/main/crates/agentkeys-provisioner/src/aws_creds.rs#L3\n',
+      errors: [{ messageId: 'lineOutOfRange', line: 1, column: 1, data: { line: 3, lines: 2 } }],
+    },
+    {
       name: 'verified against a manifest made by drift index',
       code: `\`${MAIN}#L40\`\n`,
       options: viaManifest,
