@@ -9,7 +9,7 @@ import { isMain, runAlone } from '../lib/alone.ts';
 import { type AwsClients, awsError } from '../lib/aws.ts';
 import type { RunContext } from '../lib/context.ts';
 import { changed, defineStep, passed, StepError, skipped } from '../lib/step.ts';
-import type { OidcIssuer } from './03-oidc-issuer.ts';
+import { step as issuerStep, type OidcIssuer } from './03-oidc-issuer.ts';
 import * as docs from './aws-policies.ts';
 
 export interface AwsTrust {
@@ -215,7 +215,7 @@ export async function reconcile(ctx: RunContext, aws: AwsClients, oidc: OidcIssu
     );
   }
   const trustState: AwsTrust = { account, providerArn, roleName, roleArn, bucket, created };
-  return { trust: trustState, actions, roleExists: Boolean(role) || apply };
+  return { trust: trustState, actions };
 }
 
 const noAws = 'the sandbox runs without moto: install it (pip install "moto[server]") to run the AWS steps';
@@ -237,7 +237,7 @@ export const step = defineStep({
   ],
   async plan(ctx) {
     if (!ctx.aws) return [noAws];
-    const { step: issuerStep } = await import('./03-oidc-issuer.ts');
+    // The plan needs the issuer; reading it changes nothing.
     if (!ctx.values.has('oidc')) await issuerStep.run({ ...ctx, log: () => {} });
     const { actions } = await reconcile(ctx, ctx.aws, ctx.values.get<OidcIssuer>('oidc'), false);
     return actions.length > 0 ? actions : ['nothing: AWS already matches'];

@@ -2,6 +2,7 @@
 // runner's selection, dry-run, idempotence and report formats on the same sandbox.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
@@ -82,6 +83,38 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
     const dry = await runInProcess(['stage7', '--step', '04', '--dry-run'], env);
     expect(dry.stdout).toContain('would: nothing: AWS already matches');
     expect((await runInProcess(['stage7', '--step', '12'], env)).code).toBe(0);
+  });
+
+  it('step 4 fails while a broad S3 grant sits on the data role, naming the statement', async () => {
+    expect((await runInProcess(['stage7', '--step', '04'], env)).code).toBe(0);
+    const iam = new IAMClient({
+      region: 'us-east-1',
+      endpoint: sandbox.state.motoUrl as string,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const wide = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'agentkeys-vault-role',
+        PolicyName: 'wide',
+        PolicyDocument: wide,
+      }),
+    );
+    try {
+      const run = await runInProcess(['stage7', '--step', '04'], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        "still has S3 grants beyond the actor's prefix: inline policy wide statement 1: s3:* on *",
+      );
+      expect(run.stderr).toMatch(/Likely cause: IAM grants add up/);
+    } finally {
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: 'agentkeys-vault-role', PolicyName: 'wide' }));
+      iam.destroy();
+      expect((await runInProcess(['stage7', '--step', '12'], env)).code).toBe(0);
+    }
   });
 
   it('--dry-run shows the plan and what step 4 would create, changing nothing', async () => {
