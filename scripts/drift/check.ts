@@ -75,8 +75,18 @@ export async function makeDoc(
     links: [],
     skip: [],
   };
-  const raw = language === 'markdown' ? await scanMarkdown(doc, srcDir) : scanText(doc);
-  return { doc, raw };
+  if (language !== 'markdown') return { doc, raw: scanText(doc) };
+  try {
+    return { doc, raw: await scanMarkdown(doc, srcDir) };
+  } catch (error) {
+    // A page the renderer cannot parse is still searched, line by line, rather than failing the run.
+    notices.push({
+      file: rel,
+      message: `parsed as plain text: the Markdown renderer failed (${(error as Error).message})`,
+    });
+    Object.assign(doc, { language: 'plain', units: [], links: [], skip: [], anchors: undefined });
+    return { doc, raw: scanText(doc) };
+  }
 }
 
 export interface Prepared {

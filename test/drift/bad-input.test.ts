@@ -1,9 +1,10 @@
 // Bad input: binary, invalid UTF-8, a 50 MB file, unreadable entries, a symlink loop, empty and CRLF files.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readText } from '../../scripts/drift/files.ts';
 import { check } from '../../scripts/drift/index.ts';
+import { markdownRenderer } from '../../scripts/drift/markdown.ts';
 import { cleanTemp, tempProject } from './helpers.ts';
 
 afterAll(cleanTemp);
@@ -60,6 +61,26 @@ describe('bad input', () => {
     expect(readText(path.join(root, 'docs/self.md'))).toEqual({
       notice: 'skipped: cannot read (symbolic link loop)',
     });
+  });
+
+  it('a page the Markdown renderer fails on is searched as plain text, with a notice', async () => {
+    const root = tempProject({ 'docs/a.md': '# A\n\nCall mint_v2.\n' });
+    const md = await markdownRenderer(path.join(root, 'docs'));
+    const spy = vi.spyOn(md, 'parse').mockImplementationOnce(() => {
+      throw new Error('injected parser failure');
+    });
+    try {
+      const r = await check({ root });
+      expect(r.notices).toEqual([
+        {
+          file: 'docs/a.md',
+          message: expect.stringMatching(/parsed as plain text: .*injected parser failure/),
+        },
+      ]);
+      expect(r.findings.map((f) => `${f.line}:${f.column} ${f.rule}`)).toEqual(['3:6 retired-reference']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a narrowed path outside the includes gets a notice, not a crash', async () => {
