@@ -209,6 +209,18 @@ describe('subcommands', () => {
     expect(where).toContain('docs/notes.md retired-container');
   });
 
+  it('mentions --kind overrides the guess; a registered surface keeps its registry kind', async () => {
+    const r = await cli(['mentions', 'mint_v2', '--kind', 'term', '--format', 'json']);
+    expect(JSON.parse(r.stdout).surface).toMatchObject({ kind: 'symbol' });
+    const t = await cli(['mentions', 'Agent Role', '--kind', 'term', '--format', 'json']);
+    const out = JSON.parse(t.stdout);
+    expect(out.surface).toMatchObject({ kind: 'term', value: 'Agent Role' });
+    expect(out.mentions.map((m: { file: string; line: number }) => `${m.file}:${m.line}`)).toContain(
+      'docs/stale.md:34',
+    );
+    expect((await cli(['mentions', 'x', '--kind', 'thing'])).code).toBe(2);
+  });
+
   it('mentions guesses the kind of an unregistered surface', async () => {
     const r = await cli(['mentions', 'BROKER_OIDC_ISSUER']);
     expect(r.stdout).toMatch(/mentions of env `BROKER_OIDC_ISSUER`/);
