@@ -37,8 +37,7 @@ describe('each Stage 7 step file alone', () => {
     ]);
   });
 
-  // In page order, so step 12 finds what step 4 created (the sandbox keeps AWS state between runs).
-  it.each(STEP_FILES)('npx tsx runbooks/stage7/%s exits 0', async (file) => {
+  const runAlone = async (file: string) => {
     const run = await runScript(
       `runbooks/stage7/${file}`,
       [],
@@ -51,6 +50,21 @@ describe('each Stage 7 step file alone', () => {
     const lines = run.stdout.split('\n').filter((l) => /^. \d\d /.test(l));
     expect(lines.at(-1)).toMatch(new RegExp(`^. ${id} .+: (passed|changed) in `));
     expect(hasStackTrace(run.stdout)).toBe(false);
+    return run;
+  };
+  // Steps that leave AWS alone run side by side; the AWS ones run in page order, so step 12 finds
+  // what step 4 created (the sandbox keeps AWS state between runs).
+  const AWS = new Set(['04-aws-iam-trust.ts', '08-assume-role.ts', '09-actor-isolation.ts', '12-cleanup.ts']);
+
+  it.concurrent.each(STEP_FILES.filter((f) => !AWS.has(f)))(
+    'npx tsx runbooks/stage7/%s exits 0',
+    async (file) => {
+      await runAlone(file);
+    },
+  );
+
+  it.each(STEP_FILES.filter((f) => AWS.has(f)))('npx tsx runbooks/stage7/%s exits 0', async (file) => {
+    const run = await runAlone(file);
     if (file === '12-cleanup.ts') expect(run.stdout).toMatch(/deleted role agentkeys-vault-role/);
   });
 });
