@@ -119,8 +119,17 @@ export function runScript(
 export const runCli = (args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void) =>
   runScript('runbooks/lib/cli.ts', args, env, onSpawn);
 
+const tempDirs: string[] = [];
+
+/** Removes every folder tempDir() made; call it from the test file's afterAll. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export type Intercept = (request: Request, url: URL) => Promise<Response | undefined> | Response | undefined;

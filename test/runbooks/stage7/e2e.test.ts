@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   hasStackTrace,
+  removeTempDirs,
   runCli,
   runInProcess,
   startTestSandbox,
@@ -25,6 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await sandbox?.stop();
 });
 

@@ -11,6 +11,7 @@ import {
   hasStackTrace,
   type Intercept,
   type RunResult,
+  removeTempDirs,
   runCli,
   startProxy,
   startTestSandbox,
@@ -29,6 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await sandbox?.stop();
 });
 

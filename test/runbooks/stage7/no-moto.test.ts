@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, runInProcess, startTestSandbox, type TestSandbox, tempDir } from '../helpers.ts';
+import {
+  childEnv,
+  removeTempDirs,
+  runInProcess,
+  startTestSandbox,
+  type TestSandbox,
+  tempDir,
+} from '../helpers.ts';
 
 let sandbox: TestSandbox;
 
@@ -11,6 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await sandbox?.stop();
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   type RunResult,
+  removeTempDirs,
   runCli,
   startProxy,
   startTestSandbox,
@@ -35,6 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await broker?.close();
   await moto?.close();
   await sandbox?.stop();
