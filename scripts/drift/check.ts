@@ -1,6 +1,7 @@
 // Collect, then check: read every file once, scan it, run every rule, apply directives.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { componentIds } from './components.ts';
 import { type DriftConfig, DriftUsageError, loadConfig } from './config.ts';
 import { resolveDirectives, suppress } from './directives.ts';
 import { type Doc, lineStartsOf, positionOf } from './doc.ts';
@@ -158,6 +159,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     return v;
   };
   const extra = new Map<string, Promise<Doc | undefined>>();
+  const componentCache = new Map<string, Promise<Set<string> | undefined>>();
   let trees: SourceTree[] | undefined;
   const raw: {
     rule: string;
@@ -210,6 +212,14 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           data: r.data,
         },
       });
+    },
+    componentIds(doc) {
+      let p = componentCache.get(doc.abs);
+      if (!p) {
+        p = componentIds(doc.components ?? [], path.join(root, '.vitepress', 'theme', 'components'));
+        componentCache.set(doc.abs, p);
+      }
+      return p;
     },
     exemption: (doc, offset) => classify(doc, offset, config.retirementWords),
     sentenceHas: (doc, offset, words) => wordsRegex(words).test(sentenceText(doc, offset)),

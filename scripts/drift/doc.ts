@@ -50,8 +50,8 @@ export interface Doc {
   links: LinkRef[];
   /** Anchors a Markdown page produces (heading ids, custom ids, HTML ids). */
   anchors?: Set<string>;
-  /** The page renders Vue components, whose ids a static scan cannot see. */
-  components?: boolean;
+  /** Vue components the page renders: their ids come from the components, not the Markdown. */
+  components?: string[];
   /** Offset ranges no rule reports in (fences marked `drift-example`). */
   skip: [number, number][];
 }

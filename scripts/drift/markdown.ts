@@ -55,7 +55,14 @@ const HTML_ID = /\s(?:id|name)\s*=\s*["']([^"']+)["']/g;
 // Plain href only: a Vue binding (:href) holds an expression, not a target.
 const HTML_HREF = /<a\s(?:[^>]*?\s)?href\s*=\s*["']([^"']+)["']/g;
 /** A Vue component tag: the ids it renders are not visible to a static scan. */
-const COMPONENT = /<[A-Z][A-Za-z0-9]*[\s/>]/;
+const COMPONENT = /<([A-Z][A-Za-z0-9]*)[\s/>]/g;
+
+function addComponents(doc: Doc, html: string): void {
+  for (const m of html.matchAll(COMPONENT)) {
+    doc.components ??= [];
+    if (!doc.components.includes(m[1] as string)) doc.components.push(m[1] as string);
+  }
+}
 
 export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirective[]> {
   const md = await markdownRenderer(srcDir);
@@ -110,8 +117,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
     const id = t.attrGet?.('id');
     if (id) anchors.add(id);
     const map = t.map as [number, number] | null;
-    if ((t.type === 'html_inline' || t.type === 'html_block') && COMPONENT.test(t.content))
-      doc.components = true;
+    if (t.type === 'html_inline' || t.type === 'html_block') addComponents(doc, t.content);
     if (t.type === 'heading_open' && map) {
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
     } else if (t.type === 'paragraph_open' && map) {
@@ -155,7 +161,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
           from = at + href.length;
           links.push({ href, offset: at });
         } else if (c.type === 'html_inline') {
-          if (COMPONENT.test(c.content)) doc.components = true;
+          addComponents(doc, c.content);
           for (const m of c.content.matchAll(HTML_ID)) anchors.add(m[1] as string);
           for (const m of c.content.matchAll(HTML_HREF)) {
             const at = locate(map, m[1] as string, from);

@@ -50,6 +50,8 @@ export interface RuleContext {
   /** A page by absolute path, scanned on demand when it is not among the checked files. */
   page(abs: string): Promise<Doc | undefined>;
   exists(abs: string): boolean;
+  /** Ids the page's Vue components render, or undefined when they cannot be known statically. */
+  componentIds(doc: Doc): Promise<Set<string> | undefined>;
   report(r: Report): void;
   /** Why a mention at this offset is not presented as live, if it is not. */
   exemption(doc: Doc, offset: number): Exemption | null;

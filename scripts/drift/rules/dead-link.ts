@@ -118,7 +118,9 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
   }
   if (fragment === '' || link.snippet || !targetDoc?.anchors) return;
   if (targetDoc.anchors.has(fragment)) return;
-  if (targetDoc.components) {
+  const rendered = targetDoc.components ? await ctx.componentIds(targetDoc) : new Set<string>();
+  if (rendered?.has(fragment)) return;
+  if (!rendered) {
     ctx.report({
       doc,
       offset: link.offset,
@@ -129,7 +131,7 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
     });
     return;
   }
-  const near = closest(fragment, targetDoc.anchors);
+  const near = closest(fragment, [...targetDoc.anchors, ...rendered]);
   ctx.report({
     doc,
     offset: link.offset,

@@ -4,6 +4,32 @@ import { ruleTester } from '../helpers.ts';
 const target = '# Target\n\n## Deep dive\n\n## Deep dive\n\n## Old name {#new-name}\n\n<a id="manual"></a>\n';
 const files = { 'docs/target.md': target, 'docs/sub/index.md': '# Sub\n', 'code/run.ts': 'a\nb\nc\n' };
 
+// A generated page: its ids come from a component and the data loader behind it, as on the site.
+const generated = {
+  '.vitepress/theme/components/Things.vue': [
+    '<script setup lang="ts">',
+    "import { data } from '../../data/things.data.ts';",
+    "import Heading from './Heading.vue';",
+    '</script>',
+    '<template>',
+    '  <Heading id="overview" text="Overview" />',
+    '  <section v-for="t in data" :id="t.id" :key="t.id">{{ t.name }}</section>',
+    '</template>',
+  ].join('\n'),
+  '.vitepress/theme/components/Heading.vue': '<template><h2 :id="id">{{ text }}</h2></template>\n',
+  '.vitepress/theme/components/Computed.vue': '<template><p v-for="t in 3" :id="`item-${t}`" /></template>\n',
+  '.vitepress/data/things.data.ts': [
+    "import { readFileSync } from 'node:fs';",
+    'export default {',
+    "  watch: ['./things.json'],",
+    "  load: (files: string[]) => JSON.parse(readFileSync(files[0] as string, 'utf8')),",
+    '};',
+  ].join('\n'),
+  '.vitepress/data/things.json': '[{"id":"alpha","name":"A"},{"id":"beta","name":"B"}]',
+  'docs/things.md': '# Things\n\n<Things />\n',
+  'docs/computed.md': '# Computed\n\n<Computed />\n',
+};
+
 ruleTester('dead-link', {
   valid: [
     { name: 'same-page heading', code: '# Page\n\n## Set up keys\n\n[x](#set-up-keys)\n' },
@@ -19,6 +45,8 @@ ruleTester('dead-link', {
     { name: 'snippet include', code: '<<< ../code/run.ts\n', files },
     { name: 'external links are not checked', code: '[x](https://example.com/nope#x) [m](mailto:a@b.c)\n' },
     { name: 'unicode heading', code: '# Ünïcode & Stuff\n\n[x](#unicode-stuff)\n' },
+    { name: 'id from a data loader behind a component', code: '[x](./things#beta)\n', files: generated },
+    { name: 'static id inside a component', code: '[x](/things#overview)\n', files: generated },
     {
       name: 'vue-bound href is an expression',
       code: '<a :href="withBase(`/nowhere`)">x</a>\n',
@@ -92,6 +120,18 @@ ruleTester('dead-link', {
       file: 'docs/archived/old.md',
       code: '[x](./gone)\n',
       errors: [{ messageId: 'missingPage', line: 1 }],
+    },
+    {
+      name: 'id a component and its data loader do not render',
+      code: '[x](./things#gamma)\n',
+      files: generated,
+      errors: [{ messageId: 'missingAnchor', line: 1, data: { anchor: 'gamma', page: 'docs/things.md' } }],
+    },
+    {
+      name: 'computed ids cannot be known: unverified',
+      code: '[x](./computed#item-4)\n',
+      files: generated,
+      errors: [{ messageId: 'anchorUnverified', line: 1, severity: 'info' }],
     },
     {
       name: 'anchor on a component page is unverified, not an error',
