@@ -17,7 +17,8 @@ const generated = {
     '</template>',
   ].join('\n'),
   '.vitepress/theme/components/Heading.vue': '<template><h2 :id="id">{{ text }}</h2></template>\n',
-  '.vitepress/theme/components/Computed.vue': '<template><p v-for="t in 3" :id="\'item-\' + t" /></template>\n',
+  '.vitepress/theme/components/Computed.vue':
+    '<template><p v-for="t in 3" :id="\'item-\' + t" /></template>\n',
   '.vitepress/data/things.data.ts': [
     "import { readFileSync } from 'node:fs';",
     'export default {',
