@@ -63,9 +63,12 @@ export async function request(method: string, url: string, opts: HttpOptions = {
       }
       const code = networkCode(error);
       if (code && TRANSIENT_CODES.has(code)) throw new Transient(code);
-      throw new StepError(`${label} failed: ${code ?? (error as Error)?.message ?? 'network error'}`, {
-        hint: 'the URL is wrong or the host is not reachable from here (DNS, TLS or firewall)',
-      });
+      throw new StepError(
+        `${label} failed: ${code ?? (error as { cause?: Error })?.cause?.message ?? (error as Error)?.message ?? 'network error'}`,
+        {
+          hint: 'the URL is wrong or the host is not reachable from here (DNS, TLS or firewall)',
+        },
+      );
     }
     const text = await res.text();
     last = { method, url, status: res.status, contentType: res.headers.get('content-type') ?? '', text };
