@@ -77,7 +77,7 @@ export interface ContextInit {
   print: (line: string) => void;
 }
 
-/** A run-wide context; the engine swaps `signal` and `log` per step. */
+/** A run-wide context; the engine gives each step its own `signal`, `log` and `broker`. */
 export function createContext(init: ContextInit): RunContext {
   const aws = init.target.awsAvailable
     ? createAwsClients({ region: init.target.region, endpoint: init.target.awsEndpoint })
