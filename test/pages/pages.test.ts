@@ -56,6 +56,32 @@ describe('imported step scripts', () => {
   });
 });
 
+describe('the runbook template', () => {
+  it('the operator runbook has the template sections in order, the steps between before-you-start and verify', () => {
+    const h2 = content(get('operator-runbook-stage7'))
+      .querySelectorAll('h2')
+      .map((h) => h.id);
+    const order = [
+      'when-to-use',
+      'impact',
+      'before-you-start',
+      ...runbook.steps.map((s) => s.doc),
+      'verify',
+      'roll-back',
+      'troubleshooting',
+    ];
+    const positions = order.map((id) => h2.indexOf(id));
+    expect(positions).not.toContain(-1);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('the template page names every section the runbook uses', () => {
+    const ids = ['when-to-use', 'impact', 'before-you-start', 'verify', 'roll-back', 'troubleshooting'];
+    const text = content(get('runbook-template')).text;
+    for (const id of ids) expect(text).toContain(`{#${id}}`);
+  });
+});
+
 describe('links and front matter', () => {
   it.each(pages)('%s links only to anchors that exist', async (path) => {
     const broken: string[] = [];
