@@ -57,6 +57,20 @@ const HTML_HREF = /<a\s(?:[^>]*?\s)?href\s*=\s*["']([^"']+)["']/g;
 /** A Vue component tag: the ids it renders are not visible to a static scan. */
 const COMPONENT = /<([A-Z][A-Za-z0-9]*)[\s/>]/g;
 
+/**
+ * Parses with the renderer as it is, except that the `{…}` attribute rule is switched off for a page
+ * without a `{`: the rule cannot match there, and it is the costliest one on plain pages.
+ */
+function parse(md: MarkdownRenderer, body: string, env: Record<string, string>): Token[] {
+  if (body.includes('{')) return md.parse(body, env);
+  const off = md.core.ruler.disable('curly_attributes', true);
+  try {
+    return md.parse(body, env);
+  } finally {
+    if (off.length > 0) md.core.ruler.enable(off, true);
+  }
+}
+
 function addComponents(doc: Doc, html: string): void {
   for (const m of html.matchAll(COMPONENT)) {
     doc.components ??= [];
@@ -111,7 +125,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
 
   for (let l = 0; l < fmLines; l++) lineUnit(l, 'frontmatter');
 
-  const tokens: Token[] = md.parse(body, { path: doc.abs, relativePath: doc.path });
+  const tokens = parse(md, body, { path: doc.abs, relativePath: doc.path });
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     const id = t.attrGet?.('id');

@@ -29,6 +29,13 @@ export function pathPattern(p: string): string {
     .join('/');
 }
 
+/** A test for "names one of these routes", with exact paths looked up first. */
+export function routeMatcher(paths: string[]): (p: string) => boolean {
+  const exact = new Set(paths.map((p) => p.replace(/\/+$/, '')));
+  const templated = paths.filter((p) => p.split('/').some(isParam));
+  return (p) => exact.has(p.replace(/\/+$/, '')) || templated.some((t) => samePath(t, p));
+}
+
 /** Whether two templated/concrete paths name the same route. */
 export function samePath(a: string, b: string): boolean {
   const sa = a.replace(/\/+$/, '').split('/');

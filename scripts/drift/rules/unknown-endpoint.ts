@@ -1,5 +1,5 @@
 // unknown-endpoint: a /v1/… path that is neither in the OpenAPI contract nor retired.
-import { samePath, splitEndpoint } from '../match.ts';
+import { routeMatcher, splitEndpoint } from '../match.ts';
 import type { Rule } from '../rule.ts';
 
 const V1_PATH = /\/v1(?:\/[\w\-.~%{}:]+)+/g;
@@ -22,12 +22,13 @@ export const rule: Rule = {
       ...ctx.live.endpoints.map((e) => e.path),
       ...ctx.config.retired.filter((r) => r.kind === 'endpoint').map((r) => splitEndpoint(r.value).path),
     ];
+    const isKnown = routeMatcher(known);
     for (const doc of ctx.docs) {
       if (!doc.text.includes('/v1/')) continue;
       for (const m of doc.text.matchAll(V1_PATH)) {
         // Trailing punctuation ends a sentence, not the path.
         const p = m[0].replace(/[.:]+$/, '');
-        if (known.some((k) => samePath(k, p))) continue;
+        if (isKnown(p)) continue;
         if (ctx.exemption(doc, m.index as number)) continue;
         ctx.report({
           doc,
