@@ -36,6 +36,15 @@ describe('fixture project', () => {
     expect(result.summary.files).toBe(files.length);
   });
 
+  it('narrowed to one page, resolves links against pages it did not check', async () => {
+    const narrowed = await checkProject(PROJECT, { paths: ['docs/links.md'], cwd: PROJECT });
+    const key = (f: { file: string; line: number; rule: string }) => `${f.file}:${f.line} ${f.rule}`;
+    expect(narrowed.summary.files).toBe(1);
+    expect(narrowed.findings.map(key)).toEqual(
+      result.findings.filter((f) => f.file === 'docs/links.md').map(key),
+    );
+  });
+
   it('reports line and column of a CRLF file correctly', () => {
     const f = result.findings.find((x) => x.file === 'code/notes.txt');
     expect(f).toMatchObject({ line: 2, column: 19, match: '/v1/mint-aws-creds' });
