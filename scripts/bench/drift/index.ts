@@ -176,15 +176,16 @@ async function main(): Promise<number> {
     const sc = slimScore(score(plants, decoys, ip.findings, BOTH, true));
     inProcess = { coldMs: ip.coldMs, warmMedianMs: median(ip.warmMs), score: sc };
   }
-  if (!keep) rmSync(root, { recursive: true, force: true });
-
   const startupMs = median(startup.wall);
   let scaling: Report['scaling'] = null;
   if (scale) {
     const big = makeTree(pages * scale, code * scale, seed);
+    const base = series();
     const bigChecker = series();
     const bigRg = series();
+    // The 1× tree again, run by run beside the large one, so both sizes see the same machine load.
     for (let i = 1; i <= runs; i++) {
+      await once('drift checker 1×', i, runs, base, () => runCheckerCli(tools, root));
       await once(`drift checker ${scale}×`, i, runs, bigChecker, () => runCheckerCli(tools, big.root));
       await once(`ripgrep ${scale}×`, i, runs, bigRg, () => runRipgrep(tools, big.root, big.manifest));
     }
@@ -205,20 +206,25 @@ async function main(): Promise<number> {
       bigChecker,
       score(big.manifest.plants, big.manifest.decoys, bigChecker.last?.findings ?? [], BOTH, true),
     );
+    const baseMs = median(base.wall);
+    const baseCpu = base.cpu.length > 0 ? median(base.cpu) : null;
     scaling = {
       factor: scale,
+      baseMs,
+      baseCpuMs: baseCpu,
       pages: pages * scale,
       codeFiles: code * scale,
       checker: big1,
-      timeRatio: big1.medianMs / checkerCli.medianMs,
-      cpuRatio: cpuRatio(big1.cpuMedianMs, checkerCli.cpuMedianMs),
-      beyondStartupRatio: (big1.medianMs - startupMs) / (checkerCli.medianMs - startupMs),
+      timeRatio: big1.medianMs / baseMs,
+      cpuRatio: cpuRatio(big1.cpuMedianMs, baseCpu),
+      beyondStartupRatio: baseMs > startupMs ? (big1.medianMs - startupMs) / (baseMs - startupMs) : null,
       remarkMs,
       remarkNote,
       ripgrepMs: median(bigRg.wall),
     };
     if (!keep) rmSync(big.root, { recursive: true, force: true });
   }
+  if (!keep) rmSync(root, { recursive: true, force: true });
 
   const partial: Omit<Report, 'targets'> = {
     version: 1,
