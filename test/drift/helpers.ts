@@ -42,6 +42,7 @@ export interface ExpectedFinding {
   column?: number;
   data?: Record<string, string | number>;
   severity?: 'error' | 'warning' | 'info';
+  suggestion?: string | null;
 }
 
 export interface RuleCase {
@@ -85,6 +86,7 @@ export function ruleTester(
           if (e.column !== undefined) expect(f?.column).toBe(e.column);
           if (e.data) expect(f?.data).toMatchObject(e.data);
           if (e.severity) expect(f?.severity).toBe(e.severity);
+          if (e.suggestion !== undefined) expect(f?.suggestion).toBe(e.suggestion);
         });
       });
     });

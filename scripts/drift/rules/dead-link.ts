@@ -1,4 +1,5 @@
 // dead-link: a relative link or snippet include to a missing page or file, or to an anchor the page lacks.
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, LinkRef } from '../doc.ts';
 import type { Rule, RuleContext } from '../rule.ts';
@@ -35,6 +36,18 @@ function claimedBySource(ctx: RuleContext, abs: string): boolean {
   const rel = path.relative(ctx.root, abs);
   const first = rel.split(path.sep)[0] ?? '';
   return !rel.startsWith('..') && rel.includes(path.sep) && !ctx.exists(path.join(ctx.root, first));
+}
+
+/** The file in the same folder whose name is closest to the missing one, as a hint. */
+function nearestSibling(abs: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(path.dirname(abs));
+  } catch {
+    return undefined;
+  }
+  const near = closest(path.basename(abs), names);
+  return near ? `${near} in the same folder` : undefined;
 }
 
 function closest(word: string, options: Iterable<string>): string | undefined {
@@ -93,6 +106,7 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
         match: link.href,
         messageId: link.snippet ? 'missingSnippet' : isPage ? 'missingPage' : 'missingFile',
         data: { target: rawPath, resolved: page },
+        suggestion: nearestSibling(abs),
       });
       return;
     }

@@ -63,6 +63,7 @@ ruleTester('dead-link', {
           line: 5,
           column: 5,
           data: { anchor: 'set-up-key', page: 'docs/page.md' },
+          suggestion: '#set-up-keys',
         },
       ],
     },
@@ -70,6 +71,19 @@ ruleTester('dead-link', {
       name: 'missing page',
       code: 'Text [x](./missing) end.\n',
       errors: [{ messageId: 'missingPage', line: 1, column: 10, data: { target: './missing' } }],
+    },
+    {
+      name: 'misspelt page, with the nearest page as the suggestion',
+      code: '[x](./targte)\n',
+      files,
+      errors: [
+        {
+          messageId: 'missingPage',
+          line: 1,
+          data: { resolved: 'docs/targte.md' },
+          suggestion: 'target.md in the same folder',
+        },
+      ],
     },
     {
       name: 'missing file',
