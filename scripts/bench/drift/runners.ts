@@ -142,18 +142,35 @@ export function findTools(repo: string, timeoutMs: number): Tools {
   return tools;
 }
 
-/** The checker's CLI, exactly as CI runs it (minus npm): full check of the tree, JSON report. */
-export async function runCheckerCli(t: Tools, root: string): Promise<Timed> {
-  const r = await exec(
-    t.tsx,
-    [join(t.repo, 'scripts/drift/cli.ts'), '--root', root, '--format', 'json'],
-    root,
-    t.timeoutMs,
-  );
+/**
+ * The checker's CLI, exactly as CI runs it (minus npm): full check of the tree, JSON report. With `bundle`,
+ * the same CLI pre-bundled by esbuild and run on plain Node, which shows what tsx's loading costs.
+ */
+export async function runCheckerCli(t: Tools, root: string, bundle?: string): Promise<Timed> {
+  const flags = ['--root', root, '--format', 'json'];
+  const r = bundle
+    ? await exec(process.execPath, [bundle, ...flags], root, t.timeoutMs)
+    : await exec(t.tsx, [join(t.repo, 'scripts/drift/cli.ts'), ...flags], root, t.timeoutMs);
   if (r.code !== 0 && r.code !== 1) {
     throw new ToolError(`drift checker exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`);
   }
   return { ms: r.ms, cpuMs: r.cpuMs, findings: parseCheckerJson(r.stdout, root, root) };
+}
+
+/** Bundles the checker's own modules into one ES module (packages stay imports); null without esbuild. */
+export async function bundleChecker(t: Tools): Promise<string | null> {
+  const esbuild = join(t.repo, 'node_modules/.bin/esbuild');
+  if (!existsSync(esbuild)) return null;
+  // Inside the repository so that the bundle's package imports resolve from its node_modules.
+  const out = join(t.repo, 'node_modules/.cache/bench-drift/cli.mjs');
+  const args = [join(t.repo, 'scripts/drift/cli.ts'), '--bundle', '--platform=node', '--format=esm'];
+  const r = await exec(
+    esbuild,
+    [...args, '--packages=external', `--outfile=${out}`, '--log-level=error'],
+    t.repo,
+    60_000,
+  );
+  return r.code === 0 ? out : null;
 }
 
 export function parseCheckerJson(stdout: string, cwd: string, root: string): Finding[] {
