@@ -7,6 +7,7 @@ import { createServer } from 'vitepress';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const host = '127.0.0.1';
+const closeGraceMs = 3000;
 
 export interface SiteServer {
   url: string;
@@ -14,19 +15,25 @@ export interface SiteServer {
   close(): Promise<void>;
 }
 
-function portIsFree(port: number): Promise<boolean> {
+/** Binds the port for a moment: the port it got (the kernel's pick for 0), or null when it is taken. */
+function tryPort(port: number): Promise<number | null> {
   return new Promise((done) => {
     const probe = createNetServer();
-    probe.once('error', () => done(false));
-    probe.listen(port, host, () => probe.close(() => done(true)));
+    probe.once('error', () => done(null));
+    probe.listen(port, host, () => {
+      const { port: bound } = probe.address() as AddressInfo;
+      probe.close(() => done(bound));
+    });
   });
 }
 
-/** The preferred port if it is free, else the next free one above it; 0 stays 0 (any free port). */
+/** The preferred port if it is free, else the next free one above it; 0 means any free port. */
 export async function findFreePort(preferred: number, attempts = 50): Promise<number> {
-  if (preferred === 0) return 0;
   for (let port = preferred; port < preferred + attempts && port <= 65_535; port += 1) {
-    if (await portIsFree(port)) return port;
+    const bound = await tryPort(port);
+    if (bound !== null) return bound;
+    // Vite reads port 0 as "use the default", so an ephemeral port is chosen here instead.
+    if (port === 0) break;
   }
   throw new Error(`no free port on ${host} between ${preferred} and ${preferred + attempts - 1}`);
 }
@@ -44,5 +51,15 @@ export async function serveSite(options: { root?: string; port?: number } = {}):
     await server.close();
     throw new Error('the site server did not start listening');
   }
-  return { url: `http://${host}:${address.port}`, port: address.port, close: () => server.close() };
+  // Vite's close waits for a dependency pre-bundling run that can stall when cancelled mid-way; the dev
+  // server holds nothing that needs flushing, so closing is bounded.
+  const close = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, closeGraceMs);
+    });
+    await Promise.race([server.close(), grace]);
+    clearTimeout(timer);
+  };
+  return { url: `http://${host}:${address.port}`, port: address.port, close };
 }

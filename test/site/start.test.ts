@@ -1,0 +1,71 @@
+// `npm start`: serves the site on 127.0.0.1, skips a busy port, prints the URL and stops cleanly on SIGINT.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/site-build.ts';
+
+const children: ChildProcessWithoutNullStreams[] = [];
+const servers: Server[] = [];
+
+function start(...args: string[]): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/start.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  children.push(child);
+  return child;
+}
+
+// Reads stdout with a listener rather than an async iterator, which would destroy the pipe when done.
+function printedUrl(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', () => reject(new Error(`start exited without printing a URL:\n${output}`)));
+  });
+}
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const server of servers.splice(0)) server.close();
+});
+
+describe('npm start', () => {
+  it('serves the site on the next free port and stops on SIGINT', async () => {
+    const busy = createServer();
+    servers.push(busy);
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const taken = (busy.address() as { port: number }).port;
+
+    const child = start('--port', String(taken));
+    const url = await printedUrl(child);
+    expect(Number(new URL(url).port)).toBeGreaterThan(taken);
+
+    for (const path of ['/', '/reference/env']) {
+      const response = await fetch(url + path);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('<div id="app">');
+    }
+
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
+  }, 60_000);
+
+  it('refuses a bad --port with a usage message and exit code 2', async () => {
+    const child = start('--port', 'eighty');
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^start: --port must be 0–65535, got "eighty"\nUsage: /);
+  }, 30_000);
+});
