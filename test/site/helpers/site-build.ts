@@ -101,11 +101,11 @@ function alive(pid: number): boolean {
   }
 }
 
-// Builds of earlier content are dropped once they are an hour old.
+// Builds of earlier content are dropped after half an hour, longer than any one test run takes.
 function pruneOldBuilds(current: string): void {
   for (const entry of readdirSync(cacheRoot)) {
     const path = join(cacheRoot, entry);
-    if (!entry.startsWith(current) && Date.now() - statSync(path).mtimeMs > 3_600_000) {
+    if (!entry.startsWith(current) && Date.now() - statSync(path).mtimeMs > 1_800_000) {
       rmSync(path, { recursive: true, force: true });
     }
   }
