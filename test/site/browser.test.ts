@@ -93,6 +93,8 @@ describe('site features', () => {
     await results.first().waitFor();
     const hrefs = await results.evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     expect(hrefs.some((href) => href.startsWith('/operator-runbook-stage7'))).toBe(true);
+    // The generated API page is indexed too, down to the route's own anchor.
+    expect(hrefs).toContain('/reference/broker-api#post-v1-mint-oidc-jwt');
   });
 
   it('the retired callout renders with its class, label and every surface', async () => {
