@@ -1,4 +1,5 @@
 // The pages the site tests visit: every sidebar entry plus the pages reached from outside the sidebar.
+import { readdirSync } from 'node:fs';
 import { sidebar } from '../../../.vitepress/config.ts';
 
 export function sidebarLinks(): string[] {
@@ -20,4 +21,18 @@ export function allPages(): string[] {
 /** The built HTML file that serves a clean URL. */
 export function htmlFile(link: string): string {
   return link.endsWith('/') ? `${link}index.html` : `${link}.html`;
+}
+
+/** Every page a build produced, as clean URLs (the 404 page excluded). */
+export function builtPages(dist: string): string[] {
+  return readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.html') && file !== '404.html')
+    .map(
+      (file) =>
+        `/${file
+          .replace(/\\/g, '/')
+          .replace(/(^|\/)index\.html$/, '$1')
+          .replace(/\.html$/, '')}`,
+    )
+    .sort();
 }
