@@ -1,7 +1,7 @@
 // Code files of the synthetic tree (TypeScript, Rust, YAML, shell) with ordinary comments, planted retired
 // mentions in comments and strings, and decoys written in each language's own comment syntax.
 // drift-ignore-start the benchmark plants retired surfaces and decoys on purpose; the bench scores them
-import type { Snippet } from './pages.ts';
+import type { Snippet } from './snippets.ts';
 
 export type CodeKind = 'ts' | 'rs' | 'yaml' | 'sh';
 type Rand = () => number;

@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CODE_DECOYS, CODE_PLANTS, type CodeKind, codeFile } from './code.ts';
 import { driftYaml, envYaml, openapiYaml } from './fixtures.ts';
-import { MD_DECOYS, MD_PLANTS, type PageSpec, page, planHeadings } from './pages.ts';
+import { type PageSpec, page, planHeadings } from './pages.ts';
+import { MD_DECOYS, MD_PLANTS } from './snippets.ts';
 
 export interface GenerateOptions {
   /** Markdown pages, archived pages included. */
