@@ -49,6 +49,7 @@ export function sidebar(): DefaultTheme.SidebarItem[] {
         { text: 'Environment variables', link: '/reference/env' },
         { text: 'Retired surfaces', link: '/retired' },
         { text: 'Drift checker rules', link: '/reference/drift-rules' },
+        { text: 'Runbook template', link: '/runbook-template' },
       ],
     },
   ];

@@ -1,35 +1,68 @@
-// `npm start`: serves the site on 127.0.0.1 and prints its URL; Ctrl-C (or SIGTERM) stops it cleanly.
+// `npm start`: serves the site on 127.0.0.1, prints its URL, then runs the Stage 7 runbook against the
+// embedded sandbox so the pages can be read next to a live run; Ctrl-C (or SIGTERM) stops everything.
 import { parseArgs } from 'node:util';
+import { main as runbook } from '../runbooks/lib/cli.ts';
 import { serveSite } from './site/serve.ts';
 
+const USAGE = `Usage: npm start -- [--port N] [--no-runbook] [--target sandbox|<broker URL>]
+  --port        site port (default 5173, or the next free port; 0 = any free port)
+  --no-runbook  only serve the site
+  --target      where the Stage 7 runbook runs (default: the embedded sandbox)`;
+
 function usage(message: string): never {
-  process.stderr.write(
-    `start: ${message}\nUsage: npm start -- [--port N]   (default 5173, or the next free port)\n`,
-  );
+  process.stderr.write(`start: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
 let port = 5173;
+let withRunbook = true;
+let target = 'sandbox';
 try {
-  const { values } = parseArgs({ options: { port: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'no-runbook': { type: 'boolean' },
+      target: { type: 'string' },
+    },
+    strict: true,
+  });
   if (values.port !== undefined) {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       usage(`--port must be 0–65535, got "${values.port}"`);
   }
+  withRunbook = !values['no-runbook'];
+  if (values.target !== undefined) target = values.target;
 } catch (error) {
   usage((error as Error).message);
 }
 
 const site = await serveSite({ port });
-process.stdout.write(`AgentKeys docs: ${site.url}/\nPress Ctrl-C to stop.\n`);
+process.stdout.write(`AgentKeys docs: ${site.url}/\n`);
 
+// While the runbook runs, its runner owns Ctrl-C (it stops the current step and the sandbox); after it,
+// Ctrl-C stops the site and the exit code says how the runbook ended.
+let runbookRunning = false;
+let exitCode = 0;
 let stopping = false;
 const stop = async () => {
-  if (stopping) return;
+  if (runbookRunning || stopping) return;
   stopping = true;
   await site.close();
-  process.exit(0);
+  process.exit(exitCode);
 };
 process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+process.on('SIGTERM', () => (runbookRunning ? process.emit('SIGINT') : stop()));
+
+if (withRunbook) {
+  process.stdout.write(`\nRunning the Stage 7 runbook against ${target}…\n`);
+  runbookRunning = true;
+  exitCode = await runbook(['stage7', '--target', target], {
+    env: { ...process.env, AGENTKEYS_DOCS_URL: process.env.AGENTKEYS_DOCS_URL ?? site.url },
+  });
+  runbookRunning = false;
+  const verdict = exitCode === 0 ? 'passed' : `ended with exit code ${exitCode}`;
+  process.stdout.write(`\nStage 7 runbook ${verdict}. The site stays up at ${site.url}/\n`);
+  if (exitCode === 130) await stop();
+}
+process.stdout.write('Press Ctrl-C to stop.\n');

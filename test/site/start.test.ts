@@ -1,7 +1,10 @@
-// `npm start`: serves the site on 127.0.0.1, skips a busy port, prints the URL and stops cleanly on SIGINT.
+// `npm start`: serves the site on 127.0.0.1, skips a busy port, prints the URL, runs the Stage 7 runbook on
+// the embedded sandbox and stops cleanly on SIGINT.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/site-build.ts';
@@ -9,10 +12,10 @@ import { repoRoot } from './helpers/site-build.ts';
 const children: ChildProcessWithoutNullStreams[] = [];
 const servers: Server[] = [];
 
-function start(...args: string[]): ChildProcessWithoutNullStreams {
+function start(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/start.ts'), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   children.push(child);
   return child;
@@ -43,7 +46,7 @@ describe('npm start', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const taken = (busy.address() as { port: number }).port;
 
-    const child = start('--port', String(taken));
+    const child = start(['--port', String(taken), '--no-runbook']);
     const url = await printedUrl(child);
     expect(Number(new URL(url).port)).toBeGreaterThan(taken);
 
@@ -60,8 +63,41 @@ describe('npm start', () => {
     await expect(fetch(url)).rejects.toThrow();
   }, 60_000);
 
+  it('runs the Stage 7 runbook on the embedded sandbox by default and exits 0 when it passed', async () => {
+    const sandboxDir = await mkdtemp(join(tmpdir(), 'start-sandbox-'));
+    try {
+      const child = start(['--port', '0'], { AGENTKEYS_SANDBOX_DIR: sandboxDir });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      const url = await printedUrl(child);
+      await new Promise<void>((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (stdout.includes('Press Ctrl-C to stop.')) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 100);
+        child.once('exit', () => {
+          clearInterval(poll);
+          reject(new Error(`start exited early:\n${stdout}`));
+        });
+      });
+      expect(stdout).toMatch(/stage7: 12 steps — .* 0 skipped/);
+      expect(stdout).toContain(`Stage 7 runbook passed. The site stays up at ${url}/`);
+      // Links printed by the runbook point at the site that is being served.
+      expect(stdout).toContain(`${url}/operator-runbook-stage7#`);
+      expect((await fetch(`${url}/operator-runbook-stage7`)).status).toBe(200);
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(0);
+    } finally {
+      await rm(sandboxDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('refuses a bad --port with a usage message and exit code 2', async () => {
-    const child = start('--port', 'eighty');
+    const child = start(['--port', 'eighty']);
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const [code] = await once(child, 'exit');
