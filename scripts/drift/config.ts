@@ -22,7 +22,7 @@ const retiredEntry = z
     env: z.string().min(1).optional(),
     header: z.string().min(1).optional(),
     term: z.string().min(1).optional(),
-    description: z.string().min(1),
+    description: z.string().min(1).optional(),
     replacement: z.string().min(1).optional(),
     removed: z.string().min(1).optional(),
   })
@@ -66,7 +66,7 @@ export type RawConfig = z.infer<typeof schema>;
 export interface RetiredSurface {
   kind: SurfaceKind;
   value: string;
-  description: string;
+  description?: string;
   replacement?: string;
   removed?: string;
 }

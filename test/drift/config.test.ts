@@ -29,6 +29,37 @@ describe('config', () => {
     });
   });
 
+  it('accepts the drift.yaml example of DESIGN.md, whose entries may name only their surface', () => {
+    const example = [
+      'include: ["docs/**/*.md", "runbooks/**/*.ts", "scripts/**/*.ts", "README.md"]',
+      'exclude: ["**/node_modules/**"]',
+      'historical: ["docs/archived/**"]',
+      'sources:',
+      '  agentkeys:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML env reference, not a template
+      '    root: ${AGENTKEYS_SRC}',
+      '    manifest: docs/reference/agentkeys-source.json',
+      '    github: https://github.com/litentry/agentKeys',
+      'retired:',
+      '  - endpoint: POST /v1/mint-aws-creds',
+      '    replacement: POST /v1/mint-oidc-jwt + client-side sts:AssumeRoleWithWebIdentity',
+      '    removed: PR #96',
+      '  - file: crates/agentkeys-broker-server/src/handlers/mint.rs',
+      '  - symbol: mint_v2',
+      '  - env: BROKER_REQUIRE_EXPLICIT_GRANT',
+      '  - header: Idempotency-Key',
+      'terms:',
+      '  - deprecated: agentkeys_user_wallet',
+      '    prefer: agentkeys_actor_omni',
+      '    allowNear: [legacy, back-compat]',
+      '',
+    ].join('\n');
+    const c = parseConfig(example, '/p/drift.yaml', {});
+    expect(c.retired.map((r) => r.kind)).toEqual(['endpoint', 'file', 'symbol', 'env', 'header']);
+    expect(c.retired[1]).toMatchObject({ value: 'crates/agentkeys-broker-server/src/handlers/mint.rs' });
+    expect(c.retired[1]?.description).toBeUndefined();
+  });
+
   it('expands an env reference in a source root, relative to the config folder', () => {
     const c = parseConfig(`${base}sources:\n  a:\n    root: \${SRC}/x\n`, '/p/drift.yaml', { SRC: 'co' });
     expect(c.sources[0]?.root).toBe('/p/co/x');
@@ -58,7 +89,6 @@ describe('config', () => {
       `${base}retired:\n  - symbol: a\n    env: B\n    description: d\n`,
       /:3: "retired\.0": needs exactly one of/,
     ],
-    ['missing description', `${base}retired:\n  - symbol: a\n`, /:3: "retired\.0\.description"/],
     ['include missing', 'exclude: []\n', /:1: "include"/],
     ['wrong type', `${base}historical: docs\n`, /:2: "historical"/],
     ['bad YAML', `${base}retired: [\n`, /drift\.yaml:\d+: invalid YAML/],

@@ -97,7 +97,7 @@ describe('env loader', () => {
 describe('retired loader', () => {
   it('reads the surface, its kind and the replacement', () => {
     const [row] = buildRetiredView(
-      'retired:\n  - header: X-Old\n    description: Was `old`.\n    replacement: none\n    removed: "PR #1"\n',
+      'include: ["docs/**/*.md"]\nretired:\n  - header: X-Old\n    description: Was `old`.\n    replacement: none\n    removed: "PR #1"\n',
       'drift.yaml',
     );
     expect(row).toEqual({
@@ -110,14 +110,26 @@ describe('retired loader', () => {
     });
   });
 
+  it('renders an entry that names only its surface, as DESIGN.md allows', () => {
+    const [row] = buildRetiredView(
+      'include: ["docs/**/*.md"]\nretired:\n  - symbol: mint_v2\n',
+      'drift.yaml',
+    );
+    expect(row).toMatchObject({ kind: 'symbol', surface: 'mint_v2', descriptionHtml: '', removedHtml: '' });
+  });
+
   it.each([
     [
       'two surfaces in one entry',
-      'retired:\n  - env: A\n    symbol: b\n    description: d\n    removed: r\n',
-      /retired\.0: needs exactly one of endpoint, file, symbol, env, header, term \(found symbol, env\)/,
+      'include: ["docs/**/*.md"]\nretired:\n  - env: A\n    symbol: b\n    description: d\n    removed: r\n',
+      /^drift\.yaml:3: "retired\.0": needs exactly one of endpoint, file, symbol, env, header, term$/,
     ],
-    ['an entry without removed', 'retired:\n  - env: A\n    description: d\n', /retired\.0\.removed/],
-    ['no retired list', 'terms: []\n', /drift\.yaml does not have the expected shape:\n {2}- retired:/],
+    [
+      'an unknown key in an entry',
+      'include: ["docs/**/*.md"]\nretired:\n  - env: A\n    removd: r\n',
+      /^drift\.yaml:4: unknown key "removd" in retired\.0;/,
+    ],
+    ['no retired list', 'include: ["docs/**/*.md"]\nterms: []\n', /^drift\.yaml lists no retired surface;/],
   ])('refuses %s', (_name, text, message) => {
     expect(() => buildRetiredView(text, 'drift.yaml')).toThrow(message);
   });
