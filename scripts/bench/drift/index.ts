@@ -9,7 +9,6 @@ import { parseArgs } from 'node:util';
 import { generateTree, type Manifest, type PlantRule } from './generate.ts';
 import { describeMachine, markdown, type Report, slimScore, type ToolResult, targets } from './report.ts';
 import {
-  bundleChecker,
   findTools,
   killChildren,
   runCheckerCli,
@@ -19,6 +18,7 @@ import {
   type Timed,
   ToolError,
   type Tools,
+  warmLauncher,
 } from './runners.ts';
 import { median, type Score, score } from './score.ts';
 
@@ -33,12 +33,10 @@ const USAGE = `usage: npm run bench:drift -- [--scale N] [--runs N] [--pages N] 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const dirs: string[] = [];
-const bundles: string[] = [];
 let keep = false;
 
 function cleanup(): void {
   killChildren();
-  for (const b of bundles.splice(0)) rmSync(dirname(b), { recursive: true, force: true });
   if (keep) return;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
@@ -150,19 +148,17 @@ async function main(): Promise<number> {
   const tiny = mkdtempSync(join(tmpdir(), 'drift-bench-'));
   dirs.push(tiny);
   generateTree(tiny, { pages: 1, codeFiles: 0, seed });
-  const bundle = await bundleChecker(tools);
-  if (bundle) bundles.push(bundle);
+  await warmLauncher(tools);
   const startup = series();
   const checker = series();
-  const bundled = series();
+  const viaTsx = series();
   const remark = series();
   const rg = series();
   // Interleaved so that a busy moment on the machine hits every tool alike.
   for (let i = 1; i <= runs; i++) {
     await once('drift checker, one-page tree', i, runs, startup, () => runCheckerCli(tools, tiny));
     await once('drift checker', i, runs, checker, () => runCheckerCli(tools, root));
-    if (bundle)
-      await once('drift checker, pre-bundled', i, runs, bundled, () => runCheckerCli(tools, root, bundle));
+    await once('drift checker through tsx', i, runs, viaTsx, () => runCheckerCli(tools, root, true));
     await once('remark-validate-links', i, runs, remark, () => runRemark(tools, root, manifest));
     await once('ripgrep', i, runs, rg, () => runRipgrep(tools, root, manifest));
   }
@@ -249,9 +245,7 @@ async function main(): Promise<number> {
     },
     runs,
     checkerCli,
-    checkerBundled: bundle
-      ? summarize(bundled, score(plants, decoys, bundled.last?.findings ?? [], BOTH, true))
-      : null,
+    checkerTsx: summarize(viaTsx, score(plants, decoys, viaTsx.last?.findings ?? [], BOTH, true)),
     checkerStartup: { medianMs: startupMs, cpuMedianMs: startup.cpu.length > 0 ? median(startup.cpu) : null },
     checkerInProcess: inProcess,
     remark: remarkResult,

@@ -117,6 +117,7 @@ const toPosix = (p: string) => p.split(sep).join('/');
 export interface Tools {
   repo: string;
   tsx: string;
+  launcher: string;
   remark: string;
   remarkPlugin: string;
   rg: string;
@@ -127,6 +128,7 @@ export function findTools(repo: string, timeoutMs: number): Tools {
   const tools: Tools = {
     repo,
     tsx: join(repo, 'node_modules/.bin/tsx'),
+    launcher: join(repo, 'scripts/drift/launch.mjs'),
     remark: join(repo, 'node_modules/.bin/remark'),
     remarkPlugin: join(repo, 'node_modules/remark-validate-links/index.js'),
     rg: existsSync('/usr/bin/rg') ? '/usr/bin/rg' : 'rg',
@@ -134,6 +136,7 @@ export function findTools(repo: string, timeoutMs: number): Tools {
   };
   for (const [what, path] of [
     ['tsx', tools.tsx],
+    ['the drift launcher', tools.launcher],
     ['remark-cli', tools.remark],
     ['remark-validate-links', tools.remarkPlugin],
   ] as const) {
@@ -143,34 +146,24 @@ export function findTools(repo: string, timeoutMs: number): Tools {
 }
 
 /**
- * The checker's CLI, exactly as CI runs it (minus npm): full check of the tree, JSON report. With `bundle`,
- * the same CLI pre-bundled by esbuild and run on plain Node, which shows what tsx's loading costs.
+ * The checker's CLI as `npm run drift` runs it (minus npm): the launcher, which runs the esbuild bundle on
+ * plain Node; full check of the tree, JSON report. With `viaTsx`, the same sources loaded through tsx.
  */
-export async function runCheckerCli(t: Tools, root: string, bundle?: string): Promise<Timed> {
+export async function runCheckerCli(t: Tools, root: string, viaTsx = false): Promise<Timed> {
   const flags = ['--root', root, '--format', 'json'];
-  const r = bundle
-    ? await exec(process.execPath, [bundle, ...flags], root, t.timeoutMs)
-    : await exec(t.tsx, [join(t.repo, 'scripts/drift/cli.ts'), ...flags], root, t.timeoutMs);
+  const r = viaTsx
+    ? await exec(t.tsx, [join(t.repo, 'scripts/drift/cli.ts'), ...flags], root, t.timeoutMs)
+    : await exec(process.execPath, [t.launcher, ...flags], root, t.timeoutMs);
   if (r.code !== 0 && r.code !== 1) {
     throw new ToolError(`drift checker exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`);
   }
   return { ms: r.ms, cpuMs: r.cpuMs, findings: parseCheckerJson(r.stdout, root, root) };
 }
 
-/** Bundles the checker's own modules into one ES module (packages stay imports); null without esbuild. */
-export async function bundleChecker(t: Tools): Promise<string | null> {
-  const esbuild = join(t.repo, 'node_modules/.bin/esbuild');
-  if (!existsSync(esbuild)) return null;
-  // Inside the repository so that the bundle's package imports resolve from its node_modules.
-  const out = join(t.repo, 'node_modules/.cache/bench-drift/cli.mjs');
-  const args = [join(t.repo, 'scripts/drift/cli.ts'), '--bundle', '--platform=node', '--format=esm'];
-  const r = await exec(
-    esbuild,
-    [...args, '--packages=external', `--outfile=${out}`, '--log-level=error'],
-    t.repo,
-    60_000,
-  );
-  return r.code === 0 ? out : null;
+/** One untimed launcher run, so that a stale bundle is rebuilt before anything is timed. */
+export async function warmLauncher(t: Tools): Promise<void> {
+  const r = await exec(process.execPath, [t.launcher, '--help'], t.repo, 120_000);
+  if (r.code !== 0) throw new ToolError(`drift launcher exited ${r.code}: ${r.stderr.trim().slice(0, 600)}`);
 }
 
 export function parseCheckerJson(stdout: string, cwd: string, root: string): Finding[] {
