@@ -6,31 +6,11 @@ import { promisify } from 'node:util';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../scripts/drift/cli.ts';
-import { cleanTemp, FIXTURES, PROJECT, REPO, SOURCE, tempProject } from './helpers.ts';
+import { cleanTemp, FIXTURES, PROJECT, REPO, runCli, SOURCE, tempProject } from './helpers.ts';
 
 afterAll(cleanTemp);
 
-async function cli(args: string[], cwd = PROJECT) {
-  let stdout = '';
-  let stderr = '';
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await run(
-      args,
-      (s) => {
-        stdout += s;
-      },
-      (s) => {
-        stderr += s;
-      },
-    );
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd = PROJECT) => runCli(args, cwd);
 
 const clean = () => tempProject({ 'docs/a.md': '# A\n\nCall `POST /v1/mint-oidc-jwt`.\n' });
 const dirty = () =>

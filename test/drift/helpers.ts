@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../scripts/drift/cli.ts';
 import { type CheckOptions, type CheckResult, check } from '../../scripts/drift/index.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -30,6 +31,31 @@ export function tempProject(files: Record<string, string | Buffer> = {}, withCon
 
 export function cleanTemp(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** `npm run drift -- …args` in this process, from `cwd`, with stdout and stderr captured. */
+export async function runCli(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    const code = await run(
+      args,
+      (s) => {
+        stdout += s;
+      },
+      (s) => {
+        stderr += s;
+      },
+    );
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(before);
+  }
 }
 
 export function checkProject(root: string, options: CheckOptions = {}): Promise<CheckResult> {

@@ -15,8 +15,7 @@ import {
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../scripts/drift/cli.ts';
-import { cleanTemp, PROJECT, REPO, tempProject } from './helpers.ts';
+import { cleanTemp, PROJECT, REPO, runCli, tempProject } from './helpers.ts';
 
 const LAUNCHER = path.join(REPO, 'scripts/drift/launch.mjs');
 const copies: string[] = [];
@@ -45,26 +44,7 @@ async function launch(args: string[], cwd: string, launcher = LAUNCHER): Promise
   }
 }
 
-async function inProcess(args: string[], cwd: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await run(
-      args,
-      (s) => {
-        stdout += s;
-      },
-      (s) => {
-        stderr += s;
-      },
-    );
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(before);
-  }
-}
+const inProcess = (args: string[], cwd: string): Promise<Run> => runCli(args, cwd);
 
 // The one field that differs from run to run.
 const steady = (s: string) =>
