@@ -1,7 +1,9 @@
 // What a rule is and what it may use: metadata, the shared context, findings and exemptions.
+import path from 'node:path';
 import type { DriftConfig } from './config.ts';
 import type { Doc } from './doc.ts';
 import { unitAt } from './doc.ts';
+import { toPosix } from './files.ts';
 import type { LiveSurfaces } from './live.ts';
 import type { SourceTree } from './sources.ts';
 
@@ -63,6 +65,11 @@ export interface RuleContext {
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): void | Promise<void>;
+}
+
+/** A file named in a message: relative to the root when inside it, as configured otherwise. */
+export function shownPath(root: string, file: string): string {
+  return file.startsWith(root + path.sep) ? toPosix(path.relative(root, file)) : file;
 }
 
 export function format(template: string, data: Record<string, string | number>): string {

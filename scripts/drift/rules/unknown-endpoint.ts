@@ -1,6 +1,6 @@
 // unknown-endpoint: a /v1/… path that is neither in the OpenAPI contract nor retired.
 import { routeMatcher, splitEndpoint } from '../match.ts';
-import type { Rule } from '../rule.ts';
+import { type Rule, shownPath } from '../rule.ts';
 
 const V1_PATH = /\/v1(?:\/[\w\-.~%{}:]+)+/g;
 
@@ -15,9 +15,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (!ctx.config.openapi) return;
-    const contract = ctx.config.openapi.startsWith(ctx.root)
-      ? ctx.config.openapi.slice(ctx.root.length + 1)
-      : ctx.config.openapi;
+    const contract = shownPath(ctx.root, ctx.config.openapi);
     const known = [
       ...ctx.live.endpoints.map((e) => e.path),
       ...ctx.config.retired.filter((r) => r.kind === 'endpoint').map((r) => splitEndpoint(r.value).path),

@@ -1,5 +1,5 @@
 // unknown-env: a BROKER_* or AGENTKEYS_* name that is neither in the env reference nor retired.
-import type { Rule } from '../rule.ts';
+import { type Rule, shownPath } from '../rule.ts';
 
 const ENV_NAME = /(?<![A-Za-z0-9_])(?:BROKER|AGENTKEYS)_[A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_])/g;
 
@@ -14,9 +14,7 @@ export const rule: Rule = {
   },
   check(ctx) {
     if (!ctx.config.envFile) return;
-    const reference = ctx.config.envFile.startsWith(ctx.root)
-      ? ctx.config.envFile.slice(ctx.root.length + 1)
-      : ctx.config.envFile;
+    const reference = shownPath(ctx.root, ctx.config.envFile);
     const retired = new Set(ctx.config.retired.filter((r) => r.kind === 'env').map((r) => r.value));
     for (const doc of ctx.docs) {
       if (!doc.text.includes('BROKER_') && !doc.text.includes('AGENTKEYS_')) continue;
