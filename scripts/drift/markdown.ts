@@ -1,7 +1,15 @@
 // Markdown scanner on VitePress's own markdown-it set-up: units, anchors, links and directives of a page.
 import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
-import { type Doc, type LinkRef, lineRange, splitSentences, type Unit, type UnitKind } from './doc.ts';
+import {
+  type Doc,
+  type LinkRef,
+  lineRange,
+  positionOf,
+  splitSentences,
+  type Unit,
+  type UnitKind,
+} from './doc.ts';
 import { languageOfFence, SYNTAX, syntaxOf } from './languages.ts';
 
 type Token = ReturnType<MarkdownRenderer['parse']>[number];
@@ -84,16 +92,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const { body, lines: fmLines } = blankFrontMatter(text);
   const lines = text.split('\n');
   const retired = retiredLines(lines);
-  const lineOf = (offset: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((lineStarts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const lineOf = (offset: number) => positionOf(lineStarts, offset).line - 1;
   const isRetired = (offset: number) => retired[lineOf(offset)] === 1;
   const covered = new Uint8Array(lines.length);
   const units: Unit[] = [];
