@@ -26,12 +26,18 @@ export function walletPrivateKey(ctx: RunContext): `0x${string}` {
       exitCode: 2,
     });
   }
-  const wallet = JSON.parse(readFileSync(file, 'utf8')) as { private_key?: string };
-  ctx.secret(wallet.private_key);
-  if (!wallet.private_key || !/^0x[0-9a-fA-F]{64}$/.test(wallet.private_key)) {
-    throw new StepError(`${file} holds no usable private_key`, {
-      hint: 'restart the sandbox to recreate it',
-    });
+  // The sandbox reuses an existing wallet file, so a broken one has to be deleted to be made anew.
+  const recreate = `delete ${file} and restart the sandbox (npm run sandbox) to create a new test wallet`;
+  let wallet: { private_key?: string };
+  try {
+    wallet = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // JSON.parse quotes the start of the text in its message, and the text is a private key.
+    throw new StepError(`${file} is not a readable JSON test wallet`, { hint: recreate });
+  }
+  ctx.secret(wallet?.private_key);
+  if (typeof wallet?.private_key !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(wallet.private_key)) {
+    throw new StepError(`${file} holds no usable private_key`, { hint: recreate });
   }
   return wallet.private_key as `0x${string}`;
 }
