@@ -50,7 +50,14 @@ export function testWallet(dir: string): { address: string; private_key: `0x${st
       flag: 'wx',
     });
   }
-  return JSON.parse(readFileSync(file, 'utf8'));
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // Not JSON.parse's message: it quotes the start of the text, which is the private key.
+    throw new Error(
+      `${file} is not a readable JSON test wallet; delete it and start the sandbox again to create a new one`,
+    );
+  }
 }
 
 function sandboxEnv(dir: string, port: number, env: Record<string, string | undefined>) {

@@ -1,12 +1,12 @@
 // startSandbox(): listens on loopback, reuses its keys and test wallet, honours BROKER_* overrides, stops cleanly.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BootFailError } from '../../scripts/sandbox/config.ts';
 import { findMoto } from '../../scripts/sandbox/moto.ts';
-import { type Sandbox, startSandbox } from '../../scripts/sandbox/start.ts';
+import { type Sandbox, startSandbox, testWallet } from '../../scripts/sandbox/start.ts';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -64,6 +64,18 @@ describe('startSandbox', () => {
     expect(second.testWallet.address).toBe(first.testWallet.address);
     const jwks2 = await (await fetch(`${second.brokerUrl}/.well-known/jwks.json`)).json();
     expect(jwks2).toEqual(jwks1);
+  });
+
+  it('refuses a test wallet file that is not JSON without quoting the key it holds', async () => {
+    const dir = tempDir();
+    const key = `0x${'4c0883a6'.repeat(8)}`;
+    writeFileSync(join(dir, 'test-wallet.json'), `'${key}'\n`, { mode: 0o600 });
+    const failure = startSandbox({ dir, brokerPort: 0, moto: false, env: { HOME: dir } });
+    await expect(failure).rejects.toThrow(
+      /test-wallet\.json is not a readable JSON test wallet; delete it and start the sandbox again/,
+    );
+    await expect(failure).rejects.not.toThrow(key.slice(2, 8));
+    expect(() => testWallet(dir)).toThrow(/delete it/);
   });
 
   it('honours BROKER_* overrides from its environment', async () => {
