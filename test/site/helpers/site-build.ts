@@ -24,8 +24,17 @@ export interface BuildResult {
   durationMs: number;
 }
 
-// Everything that can change the built site; runbooks are in because pages import step files.
-const inputs = ['docs', '.vitepress', 'runbooks', 'drift.yaml', 'package.json', 'package-lock.json'];
+// Everything that can change the built site; runbooks are in because pages import step files, and the
+// checker's sources because the retired page reads drift.yaml with the checker's config loader.
+const inputs = [
+  'docs',
+  '.vitepress',
+  'runbooks',
+  'scripts/drift',
+  'drift.yaml',
+  'package.json',
+  'package-lock.json',
+];
 const skipped = /(^|\/)(node_modules|dist|cache|\.temp)(\/|$)/;
 
 function listFiles(root: string): string[] {
