@@ -24,6 +24,17 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A schema printed by its type label alone. */
+const bare = (type: string, ref: string | null): SchemaView => ({
+  type,
+  ref,
+  descriptionHtml: '',
+  facts: [],
+  properties: [],
+  items: null,
+  variants: [],
+});
+
 export function schemaView(
   raw: unknown,
   resolve: (value: unknown) => unknown,
@@ -33,28 +44,12 @@ export function schemaView(
   const name = ref ? (ref.split('/').pop() ?? ref) : null;
   // A schema that contains itself is printed once and then referred to by name.
   if (ref && trail.includes(ref)) {
-    return {
-      type: name ?? 'object',
-      ref: name,
-      descriptionHtml: '',
-      facts: [],
-      properties: [],
-      items: null,
-      variants: [],
-    };
+    return bare(name ?? 'object', name);
   }
   const nextTrail = ref ? [...trail, ref] : trail;
   const schema = resolve(raw);
   if (!isObject(schema)) {
-    return {
-      type: 'any',
-      ref: name,
-      descriptionHtml: '',
-      facts: [],
-      properties: [],
-      items: null,
-      variants: [],
-    };
+    return bare('any', name);
   }
   const child = (value: unknown) => schemaView(value, resolve, nextTrail);
 
