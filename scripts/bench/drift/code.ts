@@ -1,7 +1,7 @@
 // Code files of the synthetic tree (TypeScript, Rust, YAML, shell) with ordinary comments, planted retired
 // mentions in comments and strings, and decoys written in each language's own comment syntax.
 // drift-ignore-start the benchmark plants retired surfaces and decoys on purpose; the bench scores them
-import type { Snippet } from './snippets.ts';
+import { type Placed, place, type Snippet } from './snippets.ts';
 
 export type CodeKind = 'ts' | 'rs' | 'yaml' | 'sh';
 type Rand = () => number;
@@ -145,10 +145,8 @@ function header(kind: CodeKind, i: number): string[] {
   }
 }
 
-interface CodeOut {
+interface CodeOut extends Placed {
   text: string;
-  plants: { kind: string; rule: 'retired-reference'; line: number; column: number; match: string }[];
-  decoys: { kind: string; line: number; match: string }[];
 }
 
 export function codeFile(
@@ -168,21 +166,7 @@ export function codeFile(
       [extras.plant, true],
       [extras.decoy, false],
     ] as const) {
-      if (!snippet || k !== (plant ? plantAt : decoyAt)) continue;
-      const line = lines.length + snippet.at + 1;
-      const text = snippet.lines[snippet.at] ?? '';
-      if (plant) {
-        out.plants.push({
-          kind: snippet.kind,
-          rule: 'retired-reference',
-          line,
-          column: text.indexOf(snippet.match) + 1,
-          match: snippet.match,
-        });
-      } else {
-        out.decoys.push({ kind: snippet.kind, line, match: snippet.match });
-      }
-      lines.push(...snippet.lines, '');
+      if (snippet && k === (plant ? plantAt : decoyAt)) place(lines, out, snippet, plant);
     }
   }
   out.text = `${lines.join('\n')}\n`;

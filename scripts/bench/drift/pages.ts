@@ -1,7 +1,7 @@
 // Markdown pages of the synthetic tree: headings (duplicates and `{#custom-id}` included), prose with
 // cross-page anchor links, fences and tables, and the planted retired mentions, broken anchors and decoys.
 import { posix } from 'node:path';
-import { grantsSentence, MD_PLANTS, type Snippet } from './snippets.ts';
+import { grantsSentence, MD_PLANTS, type Placed, place, type Snippet } from './snippets.ts';
 
 export interface Section {
   heading: string;
@@ -100,16 +100,8 @@ interface Extras {
   broken?: number;
 }
 
-interface PageOut {
+interface PageOut extends Placed {
   text: string;
-  plants: {
-    kind: string;
-    rule: 'retired-reference' | 'dead-link';
-    line: number;
-    column: number;
-    match: string;
-  }[];
-  decoys: { kind: string; line: number; match: string }[];
 }
 
 function brokenLink(
@@ -152,23 +144,7 @@ function brokenLink(
 export function page(spec: PageSpec, specs: PageSpec[], rand: Rand, extras: Extras): PageOut {
   const lines: string[] = [];
   const out: PageOut = { text: '', plants: [], decoys: [] };
-  const put = (snippet: Snippet, plant: boolean) => {
-    const base = lines.length;
-    lines.push(...snippet.lines, '');
-    const text = snippet.lines[snippet.at] ?? '';
-    const line = base + snippet.at + 1;
-    if (plant) {
-      out.plants.push({
-        kind: snippet.kind,
-        rule: 'retired-reference',
-        line,
-        column: text.indexOf(snippet.match) + 1,
-        match: snippet.match,
-      });
-    } else {
-      out.decoys.push({ kind: snippet.kind, line, match: snippet.match });
-    }
-  };
+  const put = (snippet: Snippet, plant: boolean) => place(lines, out, snippet, plant);
 
   if (spec.archived) lines.push('> Archived page: kept for the record.', '');
   lines.push(`# ${spec.title}`, '', `${filler(rand)} ${filler(rand)}`, '');

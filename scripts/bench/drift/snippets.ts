@@ -104,3 +104,28 @@ export const MD_DECOYS: Snippet[] = [
 export const grantsSentence = (id: number) =>
   `List grants with \`GET /v1/grants\` and revoke one with \`DELETE /v1/grants/g-${id}\`.`;
 // drift-ignore-end
+
+/** Where the planted findings and the decoys of one generated file are expected. */
+export interface Placed {
+  plants: {
+    kind: string;
+    rule: 'retired-reference' | 'dead-link';
+    line: number;
+    column: number;
+    match: string;
+  }[];
+  decoys: { kind: string; line: number; match: string }[];
+}
+
+/** Appends a snippet and a blank line to `lines`, and records its match as a plant or a decoy. */
+export function place(lines: string[], out: Placed, snippet: Snippet, plant: boolean): void {
+  const line = lines.length + snippet.at + 1;
+  if (plant) {
+    const text = snippet.lines[snippet.at] ?? '';
+    const column = text.indexOf(snippet.match) + 1;
+    out.plants.push({ kind: snippet.kind, rule: 'retired-reference', line, column, match: snippet.match });
+  } else {
+    out.decoys.push({ kind: snippet.kind, line, match: snippet.match });
+  }
+  lines.push(...snippet.lines, '');
+}
