@@ -1,15 +1,8 @@
 // Ignore directives: reading them in a comment syntax, pairing start/end, expiry, and suppression.
-import { type Directive, type DirectiveKind, escapeRegExp } from './doc.ts';
+import { type Directive, type DirectiveKind, escapeRegExp, type RawDirective } from './doc.ts';
 import type { CommentSyntax } from './languages.ts';
 
-export interface RawDirective {
-  kind: DirectiveKind;
-  line: number;
-  column: number;
-  reason: string;
-  until?: string;
-  badUntil?: boolean;
-}
+export type { RawDirective };
 
 const cache = new Map<string, RegExp>();
 

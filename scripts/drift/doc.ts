@@ -13,7 +13,8 @@ export interface Unit {
 
 export type DirectiveKind = 'next-line' | 'line' | 'start' | 'end';
 
-export interface Directive {
+/** An ignore directive as read from its comment. */
+export interface RawDirective {
   kind: DirectiveKind;
   line: number;
   column: number;
@@ -21,6 +22,10 @@ export interface Directive {
   until?: string;
   /** The until= value is not a valid YYYY-MM-DD date. */
   badUntil?: boolean;
+}
+
+/** A directive once paired and dated: what it suppresses and whether anything used it. */
+export interface Directive extends RawDirective {
   expired: boolean;
   /** Inclusive line range the directive suppresses; undefined when it suppresses nothing (unclosed start, end). */
   from?: number;
