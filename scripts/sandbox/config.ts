@@ -44,9 +44,16 @@ export class BootFailError extends Error {
   }
 }
 
-// Keeps the BOOT_FAIL output on one short line whatever the value holds.
+// A private key or token pasted into a setting, whole or as a key file's JSON.
+const KEY_MATERIAL =
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----|"private_key(?:_pem)?"|eyJ[\w-]{4,}\.[\w-]{4,}\.|0x[0-9a-fA-F]{64}/;
+
+// Keeps the BOOT_FAIL output on one short line whatever the value holds, and keeps secrets out of it.
 function printable(value: string): string {
-  const flat = value.replace(/\p{Cc}/gu, '?');
+  if (KEY_MATERIAL.test(value)) return '[redacted: key material]';
+  // Of a URL's userinfo only the password is hidden: the rest still shows what is wrong.
+  const masked = value.replace(/^([a-z][\w+.-]*:\/\/[^/?#@:]*:)[^/?#@]*@/i, '$1***@');
+  const flat = masked.replace(/\p{Cc}/gu, '?');
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
@@ -81,6 +88,14 @@ function path(env: Env, name: string, fallback: string, anchor: string): string 
   const raw = env[name];
   if (raw === undefined) return fallback;
   if (raw.trim() === '') throw new BootFailError(name, raw, 'empty path', anchor);
+  if (KEY_MATERIAL.test(raw)) {
+    throw new BootFailError(
+      name,
+      raw,
+      'holds a key, not the path of a file: save the key file with chmod 600 and set its path here',
+      anchor,
+    );
+  }
   return resolve(raw);
 }
 

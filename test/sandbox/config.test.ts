@@ -1,4 +1,5 @@
 // loadConfig: contract defaults and ranges; every bad value refuses to boot with one BOOT_FAIL line.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,43 @@ describe('loadConfig', () => {
     expect(bootFail({ ...base, BROKER_OIDC_JWT_TTL_SECONDS: '30' }).line).toBe(
       'BOOT_FAIL: BROKER_OIDC_JWT_TTL_SECONDS=30: out of range (allowed 60-3600); see runbook §oidc-jwt-ttl',
     );
+  });
+});
+
+describe('BOOT_FAIL and secrets', () => {
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  const body = pem.split('\n')[1] as string;
+
+  it.each([
+    ['BROKER_OIDC_KEYPAIR_PATH', 'oidc-keypair', pem],
+    ['BROKER_SESSION_KEYPAIR_PATH', 'session-keypair', JSON.stringify({ kid: 's', private_key_pem: pem })],
+  ])('refuses a key pasted into %s instead of a path, without printing it', (variable, anchor, value) => {
+    const error = bootFail({ ...base, [variable]: value });
+    expect(error.line).toMatch(LINE);
+    expect(error.line).toBe(
+      `BOOT_FAIL: ${variable}=[redacted: key material]: holds a key, not the path of a file: save the key file with chmod 600 and set its path here; see runbook §${anchor}`,
+    );
+    expect(error.message).not.toContain(body.slice(0, 24));
+  });
+
+  it('hides the password of an issuer URL and still shows the rest', () => {
+    const error = bootFail({ ...base, BROKER_OIDC_ISSUER: 'https://ops:hunter2-secret@broker.example.org' });
+    expect(error.line).toBe(
+      'BOOT_FAIL: BROKER_OIDC_ISSUER=https://ops:***@broker.example.org: no credentials, query or fragment allowed; see runbook §oidc-issuer',
+    );
+  });
+
+  it('never prints a JWT or a wallet key given as a value', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const key = `0x${'4c0883a6'.repeat(8)}`;
+    for (const value of [jwt, key]) {
+      const error = bootFail({ ...base, BROKER_OIDC_JWT_TTL_SECONDS: value });
+      expect(error.line).toBe(
+        'BOOT_FAIL: BROKER_OIDC_JWT_TTL_SECONDS=[redacted: key material]: not a whole number (allowed 60-3600); see runbook §oidc-jwt-ttl',
+      );
+    }
   });
 });
 
