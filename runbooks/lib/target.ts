@@ -80,6 +80,16 @@ export async function resolveTarget(flag: string | undefined, settings: Settings
         { exitCode: 2 },
       );
     }
+    // Never echoed back: the password would land in the header, the Resume line and reports.
+    if (/^https?:\/\/[^/?#]*@/.test(wanted)) {
+      throw new StepError(
+        'the broker URL carries user:password@, which fetch refuses and the broker does not use',
+        {
+          hint: 'remove the credentials from --target / AGENTKEYS_BROKER_URL; sign-in uses the wallet key or a session JWT',
+          exitCode: 2,
+        },
+      );
+    }
     // The URL `npm run sandbox` tells you to export is still the sandbox, with its http issuer and moto.
     const same = state && state.brokerUrl.replace(/\/+$/, '') === wanted.replace(/\/+$/, '');
     if (same && (await healthy(state.brokerUrl))) return sandboxTarget(state, dir, false, noop);
