@@ -282,7 +282,9 @@ main()
       log(`bench:drift: ${e.message}\n${USAGE}`);
       process.exitCode = 2;
     } else {
-      log(`bench:drift: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      // One line, as the checker itself does; DRIFT_DEBUG=1 adds the stack for whoever debugs the bench.
+      log(`bench:drift: internal error: ${e instanceof Error ? e.message : String(e)}`);
+      if (process.env.DRIFT_DEBUG && e instanceof Error && e.stack) log(e.stack);
       process.exitCode = 1;
     }
   });
