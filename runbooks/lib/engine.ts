@@ -4,7 +4,7 @@ import { createContext, type RunContext } from './context.ts';
 import { runSteps, seconds, useListr } from './display.ts';
 import { readSettings } from './env.ts';
 import { type Selection, selectSteps, UsageError } from './plan.ts';
-import { redact } from './redact.ts';
+import { redact, registerSecret } from './redact.ts';
 import { type StepReport, writeReport } from './report.ts';
 import { type RunbookDefinition, type StepDefinition, StepError } from './step.ts';
 import { resolveTarget, type Target } from './target.ts';
@@ -22,6 +22,14 @@ export interface RunOptions extends Selection {
 }
 
 export const DEFAULT_STEP_TIMEOUT_S = 120;
+
+/** Environment variables whose values are secrets wherever they come from. */
+export const SECRET_ENV = [
+  'AGENTKEYS_SESSION_JWT',
+  'AGENTKEYS_WALLET_PRIVATE_KEY',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+] as const;
 
 class Interrupted extends Error {}
 class TimedOut extends Error {}
@@ -56,6 +64,8 @@ export async function run(opts: RunOptions): Promise<number> {
   const startedAt = new Date();
   const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000;
   const settings = readSettings(opts.env ?? process.env);
+  // Secrets handed in through the environment are hidden from the first line on, not only once a step reads them.
+  for (const name of SECRET_ENV) registerSecret((opts.env ?? process.env)[name]);
   const plan = selectSteps(runbook, opts);
 
   let target: Target | undefined;
