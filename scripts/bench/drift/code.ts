@@ -1,10 +1,9 @@
 // Code files of the synthetic tree (TypeScript, Rust, YAML, shell) with ordinary comments, planted retired
 // mentions in comments and strings, and decoys written in each language's own comment syntax.
 // drift-ignore-start the benchmark plants retired surfaces and decoys on purpose; the bench scores them
-import { type Placed, place, type Snippet } from './snippets.ts';
+import { type Placed, pick, place, type Rand, type Snippet } from './snippets.ts';
 
 export type CodeKind = 'ts' | 'rs' | 'yaml' | 'sh';
-type Rand = () => number;
 
 const EP = '/v1/mint-aws-creds';
 const HANDLER = 'crates/agentkeys-broker-server/src/handlers/mint.rs';
@@ -90,10 +89,6 @@ const WORDS = [
   'quota',
   'cache',
 ];
-
-function pick<T>(rand: Rand, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length)] as T;
-}
 
 function block(kind: CodeKind, i: number, k: number, rand: Rand): string[] {
   const w = pick(rand, WORDS);

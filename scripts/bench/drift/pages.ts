@@ -1,7 +1,7 @@
 // Markdown pages of the synthetic tree: headings (duplicates and `{#custom-id}` included), prose with
 // cross-page anchor links, fences and tables, and the planted retired mentions, broken anchors and decoys.
 import { posix } from 'node:path';
-import { grantsSentence, MD_PLANTS, type Placed, place, type Snippet } from './snippets.ts';
+import { grantsSentence, MD_PLANTS, type Placed, pick, place, type Rand, type Snippet } from './snippets.ts';
 
 export interface Section {
   heading: string;
@@ -21,8 +21,6 @@ export interface PageSpec {
   hasDuplicate: boolean;
 }
 
-type Rand = () => number;
-
 const WORDS =
   'broker session issuer grant audit token wallet region policy trust bucket sandbox runbook signer claim scope actor keypair upload rotation health metrics storage network cache quota backup restore deploy tenant'.split(
     ' ',
@@ -33,10 +31,6 @@ const LIVE_ENV = [
   'BROKER_AUDIT_DB_PATH',
   'AGENTKEYS_BROKER_URL',
 ];
-
-function pick<T>(rand: Rand, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length)] as T;
-}
 
 function cap(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);

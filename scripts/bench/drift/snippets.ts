@@ -129,3 +129,11 @@ export function place(lines: string[], out: Placed, snippet: Snippet, plant: boo
   }
   lines.push(...snippet.lines, '');
 }
+
+/** A seeded random source in [0, 1), as the generator makes it. */
+export type Rand = () => number;
+
+/** One item of a list, chosen by the seeded random source. */
+export function pick<T>(rand: Rand, items: readonly T[]): T {
+  return items[Math.floor(rand() * items.length)] as T;
+}
