@@ -1,4 +1,5 @@
 // Site configuration: pages live in docs/, the sidebar groups them by purpose, Mermaid renders diagrams.
+import { icons as simpleIcons } from '@iconify-json/simple-icons';
 import { type DefaultTheme, defineConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
 import { retiredContainer } from './markdown/retired-container.ts';
@@ -21,6 +22,10 @@ const favicon =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#3451b2"/>' +
   '<circle cx="12" cy="16" r="5" fill="none" stroke="#fff" stroke-width="3"/>' +
   '<path d="M17 16h10M23 16v5M27 16v4" stroke="#fff" stroke-width="3"/></svg>';
+
+// The theme inlines named social icons only into a build; the dev server would fetch them from a CDN, so
+// the mark is inlined here for both.
+const githubMark = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true">${simpleIcons.icons.github?.body ?? ''}</svg>`;
 
 export function nav(): DefaultTheme.NavItem[] {
   return [
@@ -90,12 +95,15 @@ export default withMermaid(
         pattern: editLink,
         text: 'Edit this page on GitHub',
       },
-      socialLinks: [{ icon: 'github', link: repository }],
+      socialLinks: [{ icon: { svg: githubMark }, link: repository, ariaLabel: 'GitHub' }],
     },
     mermaid: { securityLevel: 'strict' },
     vite: {
       // Mermaid's chunks are large by nature; the warning would only repeat that on every build.
       build: { chunkSizeWarningLimit: 4000 },
+      // The dev server serves Mermaid's ES chunks as they are unless it pre-bundles them, and those import
+      // CommonJS packages (fastdom) by default export, which only a pre-bundle turns into ES modules.
+      optimizeDeps: { include: ['mermaid'] },
     },
   }),
 );
