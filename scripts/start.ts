@@ -1,7 +1,7 @@
 // `npm start`: serves the site on 127.0.0.1, prints its URL, then runs the Stage 7 runbook against the
 // embedded sandbox so the pages can be read next to a live run; Ctrl-C (or SIGTERM) stops everything.
-import { parseArgs } from 'node:util';
 import { main as runbook } from '../runbooks/lib/cli.ts';
+import { ArgsError, parseFlags } from './lib/args.ts';
 import { serveSite } from './site/serve.ts';
 
 const USAGE = `Usage: npm start -- [--port N] [--no-runbook] [--target sandbox|<broker URL>]
@@ -9,8 +9,8 @@ const USAGE = `Usage: npm start -- [--port N] [--no-runbook] [--target sandbox|<
   --no-runbook  only serve the site
   --target      where the Stage 7 runbook runs (default: the embedded sandbox)`;
 
-function usage(message: string): never {
-  process.stderr.write(`start: ${message}\n${USAGE}\n`);
+function usage(message: string, withUsage = true): never {
+  process.stderr.write(`start: ${message}\n${withUsage ? `${USAGE}\n` : ''}`);
   process.exit(2);
 }
 
@@ -18,14 +18,11 @@ let port = 5173;
 let withRunbook = true;
 let target = 'sandbox';
 try {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      'no-runbook': { type: 'boolean' },
-      target: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags(process.argv.slice(2), {
+    port: { type: 'string' },
+    'no-runbook': { type: 'boolean' },
+    target: { type: 'string' },
+  }) as { values: { port?: string; 'no-runbook'?: boolean; target?: string } };
   if (values.port !== undefined) {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -34,7 +31,8 @@ try {
   withRunbook = !values['no-runbook'];
   if (values.target !== undefined) target = values.target;
 } catch (error) {
-  usage((error as Error).message);
+  if (error instanceof ArgsError) usage(error.message, error.showUsage);
+  throw error;
 }
 
 const site = await serveSite({ port });
@@ -57,8 +55,10 @@ process.on('SIGTERM', () => (runbookRunning ? process.emit('SIGINT') : stop()));
 if (withRunbook) {
   process.stdout.write(`\nRunning the Stage 7 runbook against ${target}…\n`);
   runbookRunning = true;
+  // Our own flags were checked above; the runner must not read npm's settings as flags of its own.
+  const { npm_lifecycle_event: _event, ...env } = process.env;
   exitCode = await runbook(['stage7', '--target', target], {
-    env: { ...process.env, AGENTKEYS_DOCS_URL: process.env.AGENTKEYS_DOCS_URL ?? site.url },
+    env: { ...env, AGENTKEYS_DOCS_URL: process.env.AGENTKEYS_DOCS_URL ?? site.url },
   });
   runbookRunning = false;
   const verdict = exitCode === 0 ? 'passed' : `ended with exit code ${exitCode}`;

@@ -1,7 +1,7 @@
 // `npm run runbook -- list` and `npm run runbook -- <runbook> [flags]`: the runbook runner's command line.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { ArgsError, type FlagSpecs, parseFlags } from '../../scripts/lib/args.ts';
 import { run } from './engine.ts';
 import { UsageError } from './plan.ts';
 import { redact } from './redact.ts';
@@ -21,6 +21,18 @@ export const USAGE = `Usage:
   --report    write a JSON or JUnit XML report (secrets redacted)
   --timeout   seconds each step may take (default 120)
 Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error, 130 interrupted.`;
+
+const FLAGS: FlagSpecs = {
+  target: { type: 'string' },
+  step: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  report: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -42,21 +54,16 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
+    const parsed = parseFlags(argv, FLAGS, {
       allowPositionals: true,
-      options: {
-        target: { type: 'string' },
-        step: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        report: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      env: io.env ?? process.env,
+      bin: 'agentkeys-runbook',
+      command: true,
     });
+    const values = parsed.values as {
+      [K in 'target' | 'step' | 'from' | 'to' | 'report' | 'timeout']?: string;
+    } & { 'dry-run'?: boolean; yes?: boolean; help?: boolean };
+    const positionals = parsed.positionals;
     if (values.help) {
       out(USAGE);
       return 0;
@@ -90,8 +97,9 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {
       err: io.err,
     });
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`runbook: ${(error as Error).message}\n\n${USAGE}`);
+    if (error instanceof UsageError || error instanceof ArgsError) {
+      const usage = error instanceof ArgsError && !error.showUsage ? '' : `\n\n${USAGE}`;
+      err(`runbook: ${error.message}${usage}`);
       return 2;
     }
     err(`runbook: unexpected error: ${redact((error as Error)?.message ?? String(error))}`);
@@ -112,8 +120,17 @@ export function exitWith(code: number): void {
   setTimeout(() => process.exit(code), 200).unref();
 }
 
-/** Last line of defence: an error nothing caught still ends as one redacted line, never a stack trace. */
+/**
+ * Last line of defence: an error nothing caught still ends as one redacted line, never a stack trace; and
+ * output nobody reads any more (`… | head -1`) is dropped instead of crashing the process (the run itself
+ * stops on it, see engine.ts).
+ */
 export function installCrashHandlers(): void {
+  const dropClosedPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  };
+  process.stdout.on('error', dropClosedPipe);
+  process.stderr.on('error', dropClosedPipe);
   const crash = (error: unknown) => {
     process.stderr.write(
       `runbook: unexpected error: ${redact((error as Error)?.message ?? String(error))}\n`,

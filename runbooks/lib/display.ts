@@ -44,10 +44,9 @@ export async function runSteps(
       title: `${step.id} ${step.title}`,
       rendererOptions: { persistentOutput: true, outputBar: Number.POSITIVE_INFINITY },
       task: async (_: unknown, task: { title: string; output: string; skip(message: string): void }) => {
-        const lines: string[] = [];
+        // Each assignment to task.output adds one line to the task's output bar; it is not a replacement.
         const report = await exec(step, (line) => {
-          lines.push(redact(line));
-          task.output = lines.join('\n');
+          task.output = redact(line);
         });
         reports.push(report);
         const line = redact(stepLine(report).slice(2));
@@ -59,6 +58,8 @@ export async function runSteps(
     {
       concurrent: false,
       exitOnError: true,
+      // listr2's own handler would exit 127 on Ctrl-C; the runner stops the step and exits 130 itself.
+      registerSignalListeners: false,
       rendererOptions: { collapseErrors: false, collapseSkips: false, showErrorMessage: true },
     },
   );

@@ -34,6 +34,15 @@ export const SECRET_ENV = [
 class Interrupted extends Error {}
 class TimedOut extends Error {}
 
+/** What can stop a run from outside, and how the step it stopped is described. */
+const STOPS = {
+  SIGINT: 'interrupted (Ctrl-C)',
+  SIGTERM: 'stopped by SIGTERM',
+  SIGHUP: 'stopped: the terminal was closed (SIGHUP)',
+  EPIPE: 'stopped: the output pipe was closed',
+} as const;
+type StopCause = keyof typeof STOPS;
+
 interface Failure {
   step: StepDefinition;
   message: string;
@@ -71,13 +80,14 @@ export async function run(opts: RunOptions): Promise<number> {
   let target: Target | undefined;
   let ctx: RunContext | undefined;
   let current: AbortController | undefined;
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    current?.abort(new Interrupted('interrupted (Ctrl-C)'));
+  let interrupted: Interrupted | undefined;
+  // A second stop does not wait for the clean-up: moto goes with this process (see scripts/sandbox/moto.ts).
+  const stop = (cause: StopCause) => {
+    if (interrupted && cause !== 'EPIPE') process.exit(130);
+    interrupted ??= new Interrupted(STOPS[cause]);
+    current?.abort(interrupted);
   };
-  process.on('SIGINT', onSigint);
+  const unwatch = watchStops(stop);
 
   const reports: StepReport[] = [];
   let failure: Failure | undefined;
@@ -137,7 +147,7 @@ export async function run(opts: RunOptions): Promise<number> {
       }
       const controller = new AbortController();
       current = controller;
-      if (interrupted) controller.abort(new Interrupted('interrupted (Ctrl-C)'));
+      if (interrupted) controller.abort(interrupted);
       const timer = setTimeout(() => controller.abort(new TimedOut()), timeoutMs);
       const stopped = new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -178,7 +188,7 @@ export async function run(opts: RunOptions): Promise<number> {
     err(`runbook: unexpected error: ${(error as Error)?.message ?? String(error)}`);
     return 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    unwatch();
     for (const step of plan) {
       if (reports.some((r) => r.id === step.id)) continue;
       const why = failure ? `not run: step ${failure.step.id} failed` : 'not run';
@@ -213,6 +223,26 @@ export async function run(opts: RunOptions): Promise<number> {
   }
 }
 
+/**
+ * Calls `stop` for Ctrl-C, SIGTERM, SIGHUP, and when nobody reads stdout any more (`… | head -1`), for as
+ * long as the run lasts. Without the pipe handler a closed pipe ends the process with an EPIPE error.
+ */
+function watchStops(stop: (cause: StopCause) => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (signal: NodeJS.Signals) => stop(signal as StopCause);
+  const onPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stop('EPIPE');
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  process.stdout.on('error', onPipe);
+  process.stderr.on('error', onPipe);
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal);
+    process.stdout.off('error', onPipe);
+    process.stderr.off('error', onPipe);
+  };
+}
+
 function report(
   step: StepDefinition,
   status: StepReport['status'],
@@ -228,8 +258,8 @@ function explain(step: StepDefinition, error: unknown, timeoutMs: number): Failu
   if (error instanceof Interrupted) {
     return {
       step,
-      message: 'interrupted (Ctrl-C)',
-      hint: 'the run was stopped by the operator',
+      message: error.message,
+      hint: 'the run was stopped from outside; what it started has been stopped, resume when ready',
       anchor: step.doc,
       exitCode: 130,
     };

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_DOCS_URL = 'http://localhost:5173';
 
 export interface Settings {
   /** Broker to call when no `--target` is given (a remote broker instead of the sandbox). */
   brokerUrl?: string;
-  docsUrl: string;
+  /** A served copy of the site (`npm start` sets it); without one, links name the page's file. */
+  docsUrl?: string;
   region: string;
   /** Emulator endpoint for STS, IAM and S3 (moto); absent means real AWS. */
   awsEndpoint?: string;
@@ -28,7 +28,7 @@ const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     brokerUrl: nonEmpty(env.AGENTKEYS_BROKER_URL)?.replace(/\/+$/, ''),
-    docsUrl: (nonEmpty(env.AGENTKEYS_DOCS_URL) ?? DEFAULT_DOCS_URL).replace(/\/+$/, ''),
+    docsUrl: nonEmpty(env.AGENTKEYS_DOCS_URL)?.replace(/\/+$/, ''),
     region: nonEmpty(env.AWS_REGION) ?? 'us-east-1',
     awsEndpoint: nonEmpty(env.AWS_ENDPOINT_URL),
     dataRoleArn: nonEmpty(env.AGENTKEYS_DATA_ROLE_ARN),
@@ -41,7 +41,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   };
 }
 
-/** Link to a section of a runbook page, as printed in runbook output. */
+/**
+ * Link to a section of a runbook page, as printed in runbook output: on the served site when one is known,
+ * else the page's Markdown file (relative to where the command runs), which every checkout has.
+ */
 export function docLink(settings: Pick<Settings, 'docsUrl'>, page: string, anchor: string): string {
-  return `${settings.docsUrl}/${page}#${anchor}`;
+  if (settings.docsUrl) return `${settings.docsUrl}/${page}#${anchor}`;
+  const file = path.relative(process.cwd(), path.join(REPO_ROOT, 'docs', `${page}.md`)) || `${page}.md`;
+  return `${file}#${anchor}`;
 }

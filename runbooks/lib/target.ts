@@ -14,6 +14,8 @@ export interface Target {
   awsEndpoint?: string;
   /** False on a sandbox started without moto: the AWS steps are skipped. */
   awsAvailable: boolean;
+  /** Why there is no AWS emulator (moto missing, or turned off with --no-moto), when awsAvailable is false. */
+  awsUnavailableReason?: string;
   region: string;
   /** The issuer the sandbox was configured with (the operator's expectation on a real broker). */
   expectedIssuer?: string;
@@ -26,6 +28,7 @@ export interface Target {
 interface SandboxState {
   brokerUrl: string;
   motoUrl: string | null;
+  motoHint?: string | null;
   issuer: string;
   region: string;
 }
@@ -61,6 +64,7 @@ function sandboxTarget(
     brokerUrl: state.brokerUrl.replace(/\/+$/, ''),
     awsEndpoint: state.motoUrl ?? undefined,
     awsAvailable: Boolean(state.motoUrl),
+    awsUnavailableReason: state.motoUrl ? undefined : (state.motoHint ?? 'the sandbox runs without moto'),
     region: state.region,
     expectedIssuer: state.issuer,
     sandboxDir: dir,
@@ -123,6 +127,7 @@ export async function resolveTarget(flag: string | undefined, settings: Settings
       {
         brokerUrl: sandbox.brokerUrl,
         motoUrl: sandbox.motoUrl,
+        motoHint: sandbox.motoHint,
         issuer: sandbox.issuer,
         region: sandbox.region,
       },

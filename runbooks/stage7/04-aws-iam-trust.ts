@@ -218,7 +218,7 @@ export async function reconcile(ctx: RunContext, aws: AwsClients, oidc: OidcIssu
   return { trust: trustState, actions };
 }
 
-const noAws = 'the sandbox runs without moto: install it (pip install "moto[server]") to run the AWS steps';
+const noAws = (ctx: RunContext) => ctx.target.awsUnavailableReason ?? 'there is no AWS endpoint to call';
 
 export const step = defineStep({
   id: '04',
@@ -236,14 +236,14 @@ export const step = defineStep({
     'create agentkeys-vault-<account> or replace its v3 bucket policy',
   ],
   async plan(ctx) {
-    if (!ctx.aws) return [noAws];
+    if (!ctx.aws) return [noAws(ctx)];
     // The plan needs the issuer; reading it changes nothing.
     if (!ctx.values.has('oidc')) await issuerStep.run({ ...ctx, log: () => {} });
     const { actions } = await reconcile(ctx, ctx.aws, ctx.values.get<OidcIssuer>('oidc'), false);
     return actions.length > 0 ? actions : ['nothing: AWS already matches'];
   },
   async run(ctx) {
-    if (!ctx.aws) return skipped(noAws);
+    if (!ctx.aws) return skipped(noAws(ctx));
     const { trust, actions } = await reconcile(ctx, ctx.aws, ctx.values.get<OidcIssuer>('oidc'), true);
     for (const action of actions) ctx.log(`applied: ${action}`);
     ctx.log(`data role ${trust.roleArn}; bucket ${trust.bucket}`);

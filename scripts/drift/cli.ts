@@ -1,7 +1,7 @@
 // `npm run drift`: check the repository, write a source manifest (index), or list mentions of a surface.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { ArgsError, type FlagSpecs, parseFlags } from '../lib/args.ts';
 import { check } from './check.ts';
 import { DriftUsageError, type SurfaceKind } from './config.ts';
 import { mentions } from './mentions.ts';
@@ -22,23 +22,50 @@ Rules and configuration: docs/reference/drift-rules.md`;
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
 
+const FLAGS: FlagSpecs = {
+  root: { type: 'string' },
+  config: { type: 'string' },
+  format: { type: 'string', default: 'pretty' },
+  source: { type: 'string', multiple: true },
+  kind: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
 function parse(argv: string[]) {
   try {
-    return parseArgs({
-      args: argv,
+    const { values, positionals } = parseFlags(argv, FLAGS, {
       allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        config: { type: 'string' },
-        format: { type: 'string', default: 'pretty' },
-        source: { type: 'string', multiple: true },
-        kind: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      bin: 'agentkeys-drift',
     });
+    return {
+      values: values as {
+        root?: string;
+        config?: string;
+        format: string;
+        source?: string[];
+        kind?: string;
+        help?: boolean;
+      },
+      positionals,
+    };
   } catch (error) {
-    throw new DriftUsageError(`${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
+    if (!(error instanceof ArgsError)) throw error;
+    throw new DriftUsageError(error.showUsage ? `${error.message}\n\n${USAGE}` : error.message);
   }
+}
+
+/**
+ * `npm run drift --format json` reaches us as the path "json": npm reads --format as its own setting and
+ * exports nothing we could see, so a missing path that is a flag value gets the hint instead.
+ */
+function npmHint(message: string, positionals: string[]): string {
+  const flagValues = new Set<string>([...FORMATS, 'endpoint', 'file', 'symbol', 'env', 'header', 'term']);
+  const missing = /^(.+): no such file or folder$/.exec(message)?.[1];
+  if (!process.env.npm_lifecycle_event || !missing || !positionals.includes(missing)) return message;
+  const hint = flagValues.has(missing)
+    ? `; if it was the value of a flag, npm kept the flag for itself: type -- before the flags, as in npm run drift -- --format ${missing}`
+    : '';
+  return `${message}${hint}`;
 }
 
 export async function main(
@@ -93,7 +120,13 @@ export async function main(
     return 0;
   }
 
-  const result = await check(options);
+  let result: Awaited<ReturnType<typeof check>>;
+  try {
+    result = await check(options);
+  } catch (error) {
+    if (error instanceof DriftUsageError) throw new DriftUsageError(npmHint(error.message, positionals));
+    throw error;
+  }
   if (format === 'json') out(toJson(result));
   else if (format === 'sarif') out(toSarif(result));
   else if (format === 'github') out(toGithub(result));

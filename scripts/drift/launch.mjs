@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 const here = import.meta.dirname;
 const repo = path.resolve(here, '../..');
 const bundle = path.join(repo, 'node_modules/.cache/agentkeys-drift/cli.mjs');
+// The checker's own folder and the command-line helpers it shares with the other tools.
+const sources = [here, path.join(repo, 'scripts/lib')];
 
 /** Newest modification time of any file under `dir` (the launcher itself included). */
 function newest(dir) {
@@ -51,7 +53,7 @@ async function rebuild() {
 }
 
 try {
-  if (bundleTime() < newest(here)) await rebuild();
+  if (bundleTime() < Math.max(...sources.map(newest))) await rebuild();
 } catch (error) {
   process.stderr.write(`drift: internal error: could not bundle the checker: ${error.message}\n`);
   process.exit(3);

@@ -1,9 +1,16 @@
 // npm run sandbox: start the broker stand-in and moto, print what to export, stop both on Ctrl-C.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ArgsError, type FlagSpecs, parseFlags } from '../lib/args.ts';
 import { BOOT_FAIL_EXIT_CODE, BootFailError } from './config.ts';
-import { DEFAULT_BROKER_PORT, DEFAULT_MOTO_PORT, type Sandbox, startSandbox, testWallet } from './start.ts';
+import {
+  DEFAULT_BROKER_PORT,
+  DEFAULT_MOTO_PORT,
+  REPO_ROOT,
+  type Sandbox,
+  startSandbox,
+  testWallet,
+} from './start.ts';
 
 const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no-moto] [--dir DIR] [--show-secrets]
   --broker-port N   broker port on 127.0.0.1 (default ${DEFAULT_BROKER_PORT}; 0 picks a free one)
@@ -13,35 +20,65 @@ const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no
   --show-secrets    also print the test wallet's private key
 Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.`;
 
-function usage(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
+function usage(message: string, withUsage = true): never {
+  process.stderr.write(`sandbox: ${message}\n${withUsage ? `${USAGE}\n` : ''}`);
   process.exit(2);
 }
 
-function port(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+const FLAGS: FlagSpecs = {
+  'broker-port': { type: 'string' },
+  'moto-port': { type: 'string' },
+  'no-moto': { type: 'boolean', default: false },
+  dir: { type: 'string' },
+  'show-secrets': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+/** A port from its flag or, without the flag, its variable; `source` names whichever was used. */
+function port(source: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) > 65535)
-    usage(`--${flag} must be a port number 0-65535 (got ${value})`);
+    usage(`${source} must be a port number 0-65535 (got "${value}")`);
   return Number(value);
+}
+
+function portSetting(flag: string, variable: string, values: Record<string, unknown>, fallback: number) {
+  const fromFlag = values[flag] as string | undefined;
+  if (fromFlag !== undefined) return port(`--${flag}`, fromFlag, fallback);
+  return port(variable, process.env[variable], fallback);
 }
 
 function parse() {
   try {
-    return parseArgs({
-      options: {
-        'broker-port': { type: 'string' },
-        'moto-port': { type: 'string' },
-        'no-moto': { type: 'boolean', default: false },
-        dir: { type: 'string' },
-        'show-secrets': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseFlags(process.argv.slice(2), FLAGS, { bin: 'agentkeys-sandbox' }).values as {
+      'broker-port'?: string;
+      'moto-port'?: string;
+      'no-moto': boolean;
+      dir?: string;
+      'show-secrets': boolean;
+      help: boolean;
+    };
   } catch (error) {
-    return usage((error as Error).message);
+    if (error instanceof ArgsError) return usage(error.message, error.showUsage);
+    throw error;
   }
+}
+
+/** The process a state file names, when it is still alive: one sandbox per state folder. */
+function runningFrom(stateFile: string): { pid: number; brokerUrl: string } | undefined {
+  let state: { pid?: unknown; brokerUrl?: unknown };
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof state.pid !== 'number' || state.pid === process.pid) return undefined;
+  try {
+    process.kill(state.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return { pid: state.pid, brokerUrl: String(state.brokerUrl) };
 }
 
 function describe(sandbox: Sandbox, showSecrets: boolean): string {
@@ -69,6 +106,14 @@ function describe(sandbox: Sandbox, showSecrets: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+function ownState(stateFile: string): boolean {
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8')).pid === process.pid;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parse();
   if (flags.help) {
@@ -78,18 +123,20 @@ async function main(): Promise<void> {
   const options = {
     dir: flags.dir,
     // The variables let a test run the documented plain `npm run sandbox` on free ports.
-    brokerPort: port(
-      'broker-port',
-      flags['broker-port'] ?? process.env.AGENTKEYS_SANDBOX_BROKER_PORT,
-      DEFAULT_BROKER_PORT,
-    ),
-    motoPort: port(
-      'moto-port',
-      flags['moto-port'] ?? process.env.AGENTKEYS_SANDBOX_MOTO_PORT,
-      DEFAULT_MOTO_PORT,
-    ),
+    brokerPort: portSetting('broker-port', 'AGENTKEYS_SANDBOX_BROKER_PORT', flags, DEFAULT_BROKER_PORT),
+    motoPort: portSetting('moto-port', 'AGENTKEYS_SANDBOX_MOTO_PORT', flags, DEFAULT_MOTO_PORT),
     moto: !flags['no-moto'],
   };
+  // Two sandboxes in one folder would share keys and SQLite, and the runner could only find one of them.
+  const stateDir = resolve(flags.dir ?? join(REPO_ROOT, '.sandbox'));
+  const other = runningFrom(join(stateDir, 'state.json'));
+  if (other) {
+    usage(
+      `a sandbox is already running from ${stateDir} (pid ${other.pid}, ${other.brokerUrl}); ` +
+        'use it, stop it with Ctrl-C in its terminal, or start another one with --dir <another folder>',
+      false,
+    );
+  }
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox(options);
@@ -107,6 +154,7 @@ async function main(): Promise<void> {
     motoUrl: sandbox.motoUrl,
     issuer: sandbox.issuer,
     region: sandbox.region,
+    motoHint: sandbox.motoHint,
     pid: process.pid,
   };
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
@@ -116,7 +164,8 @@ async function main(): Promise<void> {
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    rmSync(stateFile, { force: true });
+    // Only our own state: another sandbox may have taken the folder over after a crash of ours.
+    if (ownState(stateFile)) rmSync(stateFile, { force: true });
     await sandbox.stop();
     process.stdout.write(`sandbox stopped (${signal})\n`);
     process.exit(0);

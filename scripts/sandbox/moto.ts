@@ -38,6 +38,24 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * Runs moto under a small shell that stops it when our end of its stdin closes, which happens however this
+ * process ends (a crash or SIGKILL included), so moto is never left running on its own. `kill` of the shell
+ * (SIGTERM) stops moto and waits for it.
+ */
+const WATCHDOG = `
+exec 3<&0
+"$@" </dev/null &
+child=$!
+( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &
+watcher=$!
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+status=0
+while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
+kill "$watcher" 2>/dev/null
+exit "$status"
+`;
+
 export interface RunningMoto {
   url: string;
   port: number;
@@ -59,10 +77,16 @@ export async function startMoto(cmd: MotoCommand, port: number, timeoutMs = 30_0
   if (!(await portIsFree(port))) {
     throw new Error(`port ${port} on 127.0.0.1 is already in use; pick another with --moto-port`);
   }
-  const child = spawn(cmd.command, [...cmd.args, '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  });
+  const child = spawn(
+    'sh',
+    ['-c', WATCHDOG, 'moto', cmd.command, ...cmd.args, '-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // Its own process group: Ctrl-C in the terminal reaches us, and we stop moto after the current step.
+      detached: true,
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-2000);
@@ -81,7 +105,12 @@ export async function startMoto(cmd: MotoCommand, port: number, timeoutMs = 30_0
   const stop = async () => {
     if (dead) return;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    // The shell leads its own process group, so a hard stop takes moto and the watcher with it.
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {}
+    }, 3000);
     await exited;
     clearTimeout(timer);
   };
