@@ -1,8 +1,6 @@
 // `npm start`: serves the site on 127.0.0.1, prints its URL, then runs the Stage 7 runbook against the
 // embedded sandbox so the pages can be read next to a live run; Ctrl-C (or SIGTERM) stops everything.
-import { main as runbook } from '../runbooks/lib/cli.ts';
 import { ArgsError, parseFlags } from './lib/args.ts';
-import { serveSite } from './site/serve.ts';
 
 const USAGE = `Usage: npm start -- [--port N] [--no-runbook] [--target sandbox|<broker URL>]
   --port        site port (default 5173, or the next free port; 0 = any free port)
@@ -35,6 +33,11 @@ try {
   throw error;
 }
 
+// Loaded once the command line is known to be good: VitePress and the runner take seconds to load.
+const [{ serveSite }, { main: runbook }] = await Promise.all([
+  import('./site/serve.ts'),
+  import('../runbooks/lib/cli.ts'),
+]);
 const site = await serveSite({ port });
 process.stdout.write(`AgentKeys docs: ${site.url}/\n`);
 

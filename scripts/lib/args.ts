@@ -61,9 +61,9 @@ function describe(error: Error & { code?: string }, specs: FlagSpecs): string {
     return `unknown flag ${typed}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const flag = /'(-[^' ]+)/.exec(message)?.[1];
-    const takesValue = flag && specs[flag.replace(/^-+/, '')]?.type === 'string';
-    if (flag && takesValue) return `${flag} needs a value`;
+    // Node names the option as "-y, --yes" or "--step <value>"; the long name is the one to show.
+    const flag = /--[\w-]+/.exec(message)?.[0];
+    if (flag && specs[flag.slice(2)]?.type === 'string') return `${flag} needs a value`;
     if (flag) return `${flag} takes no value`;
   }
   if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

@@ -51,11 +51,13 @@ async function waitFor<T>(
 }
 
 /** Starts `npm run sandbox`'s CLI on ephemeral ports in a fresh folder and waits for its state.json. */
-export async function startTestSandbox(opts: { moto?: boolean } = {}): Promise<TestSandbox> {
+export async function startTestSandbox(
+  opts: { moto?: boolean; env?: Record<string, string> } = {},
+): Promise<TestSandbox> {
   const dir = mkdtempSync(path.join(tmpdir(), 'runbook-sandbox-'));
   const args = ['scripts/sandbox/cli.ts', '--broker-port', '0', '--moto-port', '0', '--dir', dir];
   if (opts.moto === false) args.push('--no-moto');
-  const child = spawn(TSX, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSX, args, { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -93,15 +95,15 @@ export interface RunResult {
   pid: number;
 }
 
-/** Runs a script (the CLI or a step file) through tsx and collects its output. */
-export function runScript(
-  script: string,
+/** Runs a command from the repository root and collects its output. */
+function runCommand(
+  command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d) => {
@@ -116,8 +118,17 @@ export function runScript(
   });
 }
 
+/** Runs a step file alone, as its page says: `npx tsx runbooks/<name>/<file>.ts`. */
+export const runScript = (
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onSpawn?: (child: ChildProcess) => void,
+) => runCommand(TSX, [script, ...args], env, onSpawn);
+
+/** Runs the runner as `npm run runbook` does (its bin on plain Node, one process that owns its signals). */
 export const runCli = (args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void) =>
-  runScript('runbooks/lib/cli.ts', args, env, onSpawn);
+  runCommand(process.execPath, ['bin/agentkeys-runbook.mjs', ...args], env, onSpawn);
 
 const tempDirs: string[] = [];
 

@@ -164,10 +164,50 @@ describe('npm run sandbox', () => {
     );
   });
 
-  it('exits 2 with usage on an unknown flag', async () => {
+  it('exits 2 with one line and a suggestion on an unknown flag', async () => {
     const r = run('npm', ['run', 'sandbox', '--', '--brokerport', '1'], npmEnv(tempDir()));
     expect(await r.exited).toBe(2);
-    expect(r.stderr()).toMatch(/^Unknown option '--brokerport'.*\nusage: npm run sandbox/s);
+    expect(r.stderr()).toMatch(
+      /^sandbox: unknown flag --brokerport; did you mean --broker-port\?\nusage: npm run sandbox/,
+    );
+  });
+
+  it('names the variable, not the flag, when a port variable is bad', async () => {
+    const r = run('npm', ['run', 'sandbox'], { ...npmEnv(tempDir()), AGENTKEYS_SANDBOX_BROKER_PORT: 'abc' });
+    expect(await r.exited).toBe(2);
+    expect(r.stderr()).toMatch(
+      /^sandbox: AGENTKEYS_SANDBOX_BROKER_PORT must be a port number 0-65535 \(got "abc"\)/,
+    );
+  });
+
+  it('refuses --no-moto typed without -- (npm keeps it) and starts nothing', async () => {
+    const dir = tempDir();
+    const r = run('npm', ['run', 'sandbox', '--no-moto'], {
+      ...npmEnv(dir),
+      AGENTKEYS_SANDBOX_BROKER_PORT: '0',
+      AGENTKEYS_SANDBOX_MOTO_PORT: '0',
+    });
+    expect(await r.exited).toBe(2);
+    expect(r.stderr()).toContain('Type -- before the flags: npm run sandbox -- --no-moto');
+    expect(r.stdout()).toBe('');
+  });
+
+  it('one sandbox per folder: a second start is refused and the first stays reachable', async () => {
+    const dir = tempDir();
+    const args = ['run', 'sandbox', '--', '--broker-port', '0', '--no-moto', '--dir', dir];
+    const first = run('npm', args, npmEnv(dir));
+    await until('the ready banner', () => first.stdout().includes('Press Ctrl-C'), first);
+    const state = readFileSync(join(dir, 'state.json'), 'utf8');
+    const second = run('npm', args, npmEnv(dir));
+    expect(await second.exited).toBe(2);
+    expect(second.stderr()).toContain(
+      `a sandbox is already running from ${dir} (pid ${JSON.parse(state).pid}`,
+    );
+    expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(state);
+    expect(await listening(JSON.parse(state).brokerUrl)).toBe(true);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(dir, 'state.json'))).toBe(false);
   });
 });
 

@@ -274,21 +274,22 @@ describe.concurrent('Stage 7 runbook faults', () => {
 
   it('Ctrl-C exits 130, marks the running step interrupted and still writes the report', async () => {
     const report = path.join(tempDir('runbook-interrupt-'), 'interrupted.json');
-    let output = '';
+    let runner: ChildProcess | undefined;
+    let release: () => void = () => {};
+    // Ctrl-C arrives while step 3's first call is in flight: when the request reaches the broker, not after a delay.
     const run = await fault(['--step', '03', '--report', report], {
-      broker: async (_req, url) => {
+      broker: (_req, url) => {
         if (url.pathname !== '/.well-known/openid-configuration') return undefined;
-        await new Promise((r) => setTimeout(r, 8000));
-        return json(200, {});
-      },
-      onSpawn: (child) => {
-        child.stdout?.on('data', (d) => {
-          output += d;
-          if (/01 Check the prerequisites: passed/.test(output)) setTimeout(() => child.kill('SIGINT'), 300);
+        runner?.kill('SIGINT');
+        return new Promise<Response>((answer) => {
+          release = () => answer(json(200, {}));
         });
       },
-    });
-    expect(run.code).toBe(130);
+      onSpawn: (child) => {
+        runner = child;
+      },
+    }).finally(() => release());
+    expect(run.code, run.stdout + run.stderr).toBe(130);
     expect(run.stderr).toContain('Resume: npm run runbook -- stage7 --from 03 --report');
     const steps = JSON.parse(readFileSync(report, 'utf8')).steps;
     expect(steps.at(-1)).toMatchObject({ id: '03', status: 'failed', error: 'interrupted (Ctrl-C)' });

@@ -1,5 +1,6 @@
-// A sandbox without moto: the runbook still passes, and the AWS steps are skipped with a stated reason.
-import { readFileSync } from 'node:fs';
+// A sandbox without moto: the runbook still passes, and the AWS steps are skipped with the reason moto is
+// missing — turned off with --no-moto, or not installed (then with how to install it).
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,23 +12,38 @@ import {
   tempDir,
 } from '../helpers.ts';
 
-let sandbox: TestSandbox;
+let turnedOff: TestSandbox;
+let notInstalled: TestSandbox;
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ moto: false });
+  // A PATH holding only node: neither moto_server nor a python3 to fall back on.
+  const bin = path.join(tempDir('runbook-nomoto-bin-'), 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, path.join(bin, 'node'));
+  [turnedOff, notInstalled] = await Promise.all([
+    startTestSandbox({ moto: false }),
+    startTestSandbox({ env: { PATH: bin } }),
+  ]);
 });
 
 afterAll(async () => {
   removeTempDirs();
-  await sandbox?.stop();
+  await Promise.all([turnedOff?.stop(), notInstalled?.stop()]);
 });
 
-describe('stage7 on a sandbox without moto', () => {
-  it('exits 0 and skips steps 4, 8, 9 and 12 with a reason that says how to get moto', async () => {
+describe.each([
+  ['turned off with --no-moto', () => turnedOff, /^moto was turned off \(--no-moto\)/],
+  [
+    'not installed',
+    () => notInstalled,
+    /^moto is not installed.+install it with: pip install 'moto\[server\]'/,
+  ],
+])('stage7 on a sandbox whose moto is %s', (_why, sandbox, reason) => {
+  it('exits 0 and skips steps 4, 8, 9 and 12 with the reason moto is missing', async () => {
     const file = path.join(tempDir('runbook-nomoto-'), 'run.json');
     const run = await runInProcess(
       ['stage7', '--report', file],
-      childEnv({ AGENTKEYS_SANDBOX_DIR: sandbox.dir }),
+      childEnv({ AGENTKEYS_SANDBOX_DIR: sandbox().dir }),
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(
@@ -40,10 +56,10 @@ describe('stage7 on a sandbox without moto', () => {
     }>;
     const skippedIds = steps.filter((s) => s.status === 'skipped').map((s) => s.id);
     expect(skippedIds).toEqual(['04', '08', '09', '12']);
-    expect(steps.find((s) => s.id === '04')?.reason).toMatch(/install it \(pip install "moto\[server\]"\)/);
+    expect(steps.find((s) => s.id === '04')?.reason).toMatch(reason);
     // Steps that need what a skipped step produces say so, quoting its reason.
     expect(steps.find((s) => s.id === '08')?.reason).toMatch(
-      /^needs awsTrust from step 04, which was skipped \(the sandbox runs without moto/,
+      /^needs awsTrust from step 04, which was skipped \(moto /,
     );
     expect(steps.filter((s) => s.status === 'passed').map((s) => s.id)).toEqual([
       '01',
