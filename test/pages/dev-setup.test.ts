@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../site/helpers/browser.ts';
 import { repoRoot } from './helpers/built-pages.ts';
 import { type DevSetupBlock, extractBlocks, firstLocalUrl } from './helpers/devsetup-blocks.ts';
 
@@ -102,6 +103,25 @@ function printedUrl(running: Running): Promise<string> {
 
 const tail = (text: string) => text.trim().split('\n').slice(-40).join('\n');
 
+/** The page at `url` as a reader sees it: its h1 once the app has mounted, and any page error. */
+async function rendered(url: string): Promise<{ h1: string | null; errors: string[] }> {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message.split('\n')[0] ?? ''));
+    await page.goto(url, { waitUntil: 'load', timeout: serveTimeoutMs });
+    const h1 = await page
+      .locator('.vp-doc h1')
+      .first()
+      .textContent({ timeout: serveTimeoutMs })
+      .catch(() => null);
+    return { h1, errors };
+  } finally {
+    await browser.close();
+  }
+}
+
 describe.skipIf(nested)('docs/dev-setup.md, run as written in a fresh clone', () => {
   const work = mkdtempSync(join(tmpdir(), 'pages-devsetup-'));
   const clone = join(work, 'agentkeys-operator-docs');
@@ -125,13 +145,18 @@ describe.skipIf(nested)('docs/dev-setup.md, run as written in a fresh clone', ()
       const label = `block "${block.step}" (docs/dev-setup.md line ${block.line})`;
       if (block.expect === 'skip') continue;
       const running = run(block, clone);
-      if (block.expect === 'serves') {
+      if (block.expect === 'serves' || block.expect === 'renders') {
         servers.push(running);
         const url = await printedUrl(running).catch((error: Error) => {
           throw new Error(`${label}: ${error.message}\n${tail(running.output())}`);
         });
         const res = await fetch(`${url}${block.probe}`, { signal: AbortSignal.timeout(serveTimeoutMs) });
         expect(res.status, `${label}: GET ${block.probe} on ${url}`).toBe(200);
+        if (block.expect === 'renders') {
+          const page = await rendered(`${url}${block.probe}`);
+          expect(page, `${label}: ${block.probe} in Chromium`).toMatchObject({ errors: [] });
+          expect(page.h1, `${label}: ${block.probe} in Chromium`).toBeTruthy();
+        }
         continue;
       }
       const code = await finish(running, blockTimeoutMs);
@@ -141,7 +166,7 @@ describe.skipIf(nested)('docs/dev-setup.md, run as written in a fresh clone', ()
         expect(code, context).toBe(0);
         expect(Number(/^v(\d+)\./m.exec(output)?.[1] ?? 0), context).toBeGreaterThanOrEqual(20);
       } else {
-        expect(code, context).toBe(block.expect === 'exit-1' ? 1 : 0);
+        expect(code, context).toBe(Number(block.expect.slice('exit-'.length)));
       }
       if (block.shows) expect(output, context).toContain(block.shows);
     }

@@ -19,6 +19,8 @@ describe('docs/dev-setup.md marked blocks', () => {
       'install',
       'sandbox',
       'runbook',
+      'flags-npm-kept',
+      'dry-run',
       'site',
       'tests',
       'plant',
@@ -32,6 +34,8 @@ describe('docs/dev-setup.md marked blocks', () => {
     expect(script('install')).toBe('npm run setup');
     expect(script('sandbox')).toBe('npm run sandbox');
     expect(script('runbook')).toBe('npm run runbook -- stage7');
+    expect(script('flags-npm-kept')).toBe('npm run runbook stage7 --dry-run');
+    expect(script('dry-run')).toBe('npm run runbook -- stage7 --dry-run');
     expect(script('site')).toBe('npm run docs:dev');
     expect(script('tests')).toBe('npm test');
     expect(script('drift-catches')).toBe('npm run drift -- docs/arch.md');
@@ -39,9 +43,18 @@ describe('docs/dev-setup.md marked blocks', () => {
 
   it('gives every serve a probe and every skip a reason', () => {
     for (const block of blocks) {
-      if (block.expect === 'serves') expect(block.probe).toMatch(/^\//);
+      if (block.expect === 'serves' || block.expect === 'renders') expect(block.probe).toMatch(/^\//);
       if (block.expect === 'skip') expect(block.reason?.length).toBeGreaterThan(10);
     }
+  });
+
+  it('promises the site renders in a browser, not only that it answers', () => {
+    expect(blocks.find((b) => b.step === 'site')).toMatchObject({ expect: 'renders', probe: '/dev-setup' });
+  });
+
+  it('shows flags typed without -- refused (exit 2) and the same flags after -- working', () => {
+    expect(blocks.find((b) => b.step === 'flags-npm-kept')).toMatchObject({ expect: 'exit-2' });
+    expect(blocks.find((b) => b.step === 'dry-run')).toMatchObject({ expect: 'exit-0' });
   });
 
   it('promises the checker catches the planted reference, then passes once it is undone', () => {
@@ -71,6 +84,7 @@ describe('extractBlocks', () => {
     ['<!-- devsetup expect=exit-0 -->', /needs step/],
     ['<!-- devsetup step=a expect=maybe -->', /expect= must be one of/],
     ['<!-- devsetup step=a expect=serves -->', /needs probe/],
+    ['<!-- devsetup step=a expect=renders -->', /needs probe/],
     ['<!-- devsetup step=a expect=skip -->', /needs reason/],
     ['<!-- devsetup step=a expect=exit-0 colour=red -->', /unknown marker attribute "colour"/],
     ['<!-- devsetup step=a expect=exit-0 stray -->', /cannot read "stray"/],

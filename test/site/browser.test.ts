@@ -22,7 +22,7 @@ beforeAll(async () => {
     if (message.type() === 'error') problems.push(`console: ${message.text().split('\n')[0]}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message.split('\n')[0]}`));
-  // Same-origin only: a navigation cancels the previous page's requests, which is not a failure.
+  // A navigation cancels (ERR_ABORTED) what the previous page still loaded, which is not a failure.
   page.on('requestfailed', (request) => {
     if (request.failure()?.errorText !== 'net::ERR_ABORTED')
       problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);

@@ -1,12 +1,12 @@
 // Extracts the command blocks docs/dev-setup.md marks as "a newcomer runs this", with the promise each makes.
 
-export const promises = ['exit-0', 'exit-1', 'node-20', 'serves', 'skip'] as const;
+export const promises = ['exit-0', 'exit-1', 'exit-2', 'node-20', 'serves', 'renders', 'skip'] as const;
 export type Promise_ = (typeof promises)[number];
 
 export interface DevSetupBlock {
   step: string;
   expect: Promise_;
-  /** Path fetched from the first local URL a `serves` block prints. */
+  /** Path fetched from the first local URL a `serves` block prints (opened in Chromium for `renders`). */
   probe?: string;
   /** Text the block's output must contain. */
   shows?: string;
@@ -54,8 +54,8 @@ export function extractBlocks(markdown: string): DevSetupBlock[] {
     if (!(promises as readonly string[]).includes(expect ?? '')) {
       throw new MarkerError(`line ${line}: expect= must be one of ${promises.join(', ')}`);
     }
-    if (expect === 'serves' && !attrs.probe)
-      throw new MarkerError(`line ${line}: a serves block needs probe=`);
+    if ((expect === 'serves' || expect === 'renders') && !attrs.probe)
+      throw new MarkerError(`line ${line}: a ${expect} block needs probe=`);
     if (expect === 'skip' && !attrs.reason) throw new MarkerError(`line ${line}: a skip block needs reason=`);
     const fence = /^(`{3,})(sh|bash|shell)\s*$/.exec(lines[index + 1] ?? '');
     if (!fence) throw new MarkerError(`line ${line}: the marker must sit directly above a sh code fence`);
