@@ -20,7 +20,8 @@ export const USAGE = `Usage:
   --yes       allow state-changing steps against anything but the sandbox
   --report    write a JSON or JUnit XML report (secrets redacted)
   --timeout   seconds each step may take (default 120)
-Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error, 130 interrupted.`;
+Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error,
+            130 stopped from outside (Ctrl-C, SIGTERM, SIGHUP, or nobody reads the output any more).`;
 
 const FLAGS: FlagSpecs = {
   target: { type: 'string' },
