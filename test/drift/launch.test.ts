@@ -92,6 +92,7 @@ describe('bundle freshness', () => {
   const copy = mkdtempSync(path.join(base, 'drift-launch-test-'));
   copies.push(copy);
   cpSync(path.join(REPO, 'scripts/drift'), path.join(copy, 'scripts/drift'), { recursive: true });
+  cpSync(path.join(REPO, 'scripts/lib'), path.join(copy, 'scripts/lib'), { recursive: true });
   const launcher = path.join(copy, 'scripts/drift/launch.mjs');
   const cacheDir = path.join(copy, 'node_modules/.cache/agentkeys-drift');
   const bundle = path.join(cacheDir, 'cli.mjs');
@@ -117,5 +118,15 @@ describe('bundle freshness', () => {
     }
     expect(statSync(bundle).mtimeMs).toBeGreaterThan(built);
     expect(readdirSync(cacheDir)).toEqual(['cli.mjs']);
+
+    // The command-line helpers the checker shares with the other tools are part of the bundle too.
+    const rebuilt = statSync(bundle).mtimeMs;
+    const args = path.join(copy, 'scripts/lib/args.ts');
+    writeFileSync(args, readFileSync(args, 'utf8').replace('`unknown flag ', '`no such flag '));
+    const later2 = new Date(rebuilt + 5_000);
+    utimesSync(args, later2, later2);
+    const unknown = await launch(['--bogus'], copy, launcher);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^drift: no such flag --bogus/);
   });
 });

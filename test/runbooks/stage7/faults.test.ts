@@ -86,7 +86,9 @@ async function brokerSigned(claims: Record<string, unknown>, kid = 'v1-test') {
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).sign(testKey.privateKey);
 }
 
-describe.concurrent('Stage 7 runbook faults', () => {
+// Each fault starts one or two runner processes, all at once: on a busy 2-core machine that takes longer
+// than vitest's default per-test time, which says nothing about the runner.
+describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
   it('broker down: preflight exits 2 and names the unreachable URL', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -166,19 +168,23 @@ describe.concurrent('Stage 7 runbook faults', () => {
   });
 
   it('slower than the timeout: the step fails at --timeout and the resume keeps it', async () => {
-    const run = await fault(['--step', '03', '--timeout', '1'], {
-      broker: async (_req, url) => {
+    // Step 3's call never answers (until the test is done); the other steps have the same 5s, which they
+    // need a fraction of, so only step 3 can hit it.
+    let release: () => void = () => {};
+    const run = await fault(['--step', '03', '--timeout', '5'], {
+      broker: (_req, url) => {
         if (url.pathname !== '/.well-known/openid-configuration') return undefined;
-        await new Promise((r) => setTimeout(r, 4000));
-        return json(200, {});
+        return new Promise<Response>((answer) => {
+          release = () => answer(json(200, {}));
+        });
       },
-    });
+    }).finally(() => release());
     expectExplained(run, {
       code: 1,
       step: '03',
-      cause: /did not finish within 1s/,
+      cause: /did not finish within 5s/,
       anchor: 'step-3-oidc-issuer',
-      resume: ' --timeout 1',
+      resume: ' --timeout 5',
     });
   });
 
