@@ -367,7 +367,10 @@ function parseAgainst(
       try {
         scope = new RegExp(arg);
       } catch (error) {
-        fail(keys, `the pattern after ${type}: is not a valid regular expression (${(error as Error).message})`);
+        fail(
+          keys,
+          `the pattern after ${type}: is not a valid regular expression (${(error as Error).message})`,
+        );
       }
     }
     return type === 'openapi-paths'

@@ -79,6 +79,8 @@ export function mask(text: string, language: string): { code: string; skeleton: 
     while (k < n) {
       const c = text[k];
       if (c === '\\' && escapes) k += 2;
+      // YAML writes a quote inside a single-quoted string as ''; in shell, '' joins two strings.
+      else if (c === q && !escapes && text[k + 1] === q) k += 2;
       else if (c === q) return k + 1;
       else if (c === '\n' && !multiline) return k;
       else k++;

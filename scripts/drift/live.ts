@@ -23,7 +23,11 @@ const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-function readYaml(file: string, what: string, rel: (f: string) => string): { doc: Document; lines: LineCounter } {
+function readYaml(
+  file: string,
+  what: string,
+  rel: (f: string) => string,
+): { doc: Document; lines: LineCounter } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,7 +46,8 @@ function readYaml(file: string, what: string, rel: (f: string) => string): { doc
   return { doc, lines };
 }
 
-const lineOf = (node: Node | null | undefined, lines: LineCounter) => lines.linePos(node?.range?.[0] ?? 0).line;
+const lineOf = (node: Node | null | undefined, lines: LineCounter) =>
+  lines.linePos(node?.range?.[0] ?? 0).line;
 
 export function loadLive(
   openapi: string | undefined,
@@ -82,7 +87,12 @@ export function loadLive(
         for (const pair of node.items) {
           const key = isScalar(pair.key) ? pair.key.value : undefined;
           const value = pair.value;
-          if (key === 'name' && isScalar(value) && typeof value.value === 'string' && ENV_NAME.test(value.value)) {
+          if (
+            key === 'name' &&
+            isScalar(value) &&
+            typeof value.value === 'string' &&
+            ENV_NAME.test(value.value)
+          ) {
             env.add(value.value);
             if (!envLines.has(value.value)) envLines.set(value.value, lineOf(value, lines));
           } else if (isMap(value) || isSeq(value)) visit(value);

@@ -41,11 +41,14 @@ export function routeKey(route: string): string {
   return route
     .trim()
     .split('/')
-    .map((seg) => (/^:\w+$|^\{[^{}*]+\}$/.test(seg) ? '{}' : /^\*\w*$|^\{\*[^{}]*\}$/.test(seg) ? '{*}' : seg))
+    .map((seg) =>
+      /^:\w+$|^\{[^{}*]+\}$/.test(seg) ? '{}' : /^\*\w*$|^\{\*[^{}]*\}$/.test(seg) ? '{*}' : seg,
+    )
     .join('/');
 }
 
-const keyOf = (target: ParityTarget) => (target.type === 'openapi-paths' ? routeKey : (v: string) => v.trim());
+const keyOf = (target: ParityTarget) =>
+  target.type === 'openapi-paths' ? routeKey : (v: string) => v.trim();
 
 const isCi = (env: NodeJS.ProcessEnv) => /^(?:true|1)$/i.test(env.CI ?? '');
 
@@ -111,7 +114,7 @@ async function noCheckout(ctx: RuleContext, s: SourceConfig, tree: SourceTree | 
     const vars = variablesOf(s.rootSpec).filter((v) => !ctx.env[v]);
     why =
       vars.length > 0
-        ? `not set: ${vars.join(', ')} (root ${s.rootSpec} of source "${s.name}")`
+        ? `${vars.map((v) => `${v} is not set`).join(' and ')} (root ${s.rootSpec} of source "${s.name}")`
         : `source "${s.name}" has no checkout`;
   } else why = `source "${s.name}" has no root in ${config}`;
   ctx.notice({ file: config, message: `source parity not checked: ${why}; ${how}` });
@@ -171,14 +174,16 @@ async function loadRegistry(
     // The heading that opens the section is the section's own id, not an entry of it.
     const candidates = range
       ? doc.anchorList
-          .filter((a) => a.offset > (range as [number, number])[0] && a.offset < (range as [number, number])[1])
+          .filter(
+            (a) => a.offset > (range as [number, number])[0] && a.offset < (range as [number, number])[1],
+          )
           .map((a) => ({ value: a.id, offset: a.offset }))
       : undefined;
     return { doc, label, home, facts, candidates };
   }
 
   const { code } = mask(doc.text, doc.language);
-  const found = extractFacts(code, target.extract as RegExp);
+  const found = extractFacts(code, target.extract);
   for (const f of found) add(f.value, f.offset);
   const headingEnd = range ? doc.text.indexOf('\n', range[0]) + 1 || range[1] : 0;
   const candidates = found.filter((f) => !range || (inRange(f) && f.offset >= headingEnd));
@@ -203,7 +208,8 @@ function sourceFacts(
       let t = texts.get(rel);
       if (t === undefined) {
         const r = readText(path.join(root, rel));
-        t = 'text' in r ? { code: mask(r.text, languageOf(rel)).code, lineStarts: lineStartsOf(r.text) } : null;
+        t =
+          'text' in r ? { code: mask(r.text, languageOf(rel)).code, lineStarts: lineStartsOf(r.text) } : null;
         texts.set(rel, t);
       }
       if (!t) continue;
@@ -286,7 +292,13 @@ export const rule: Rule = {
             offset: registry.home,
             match: f.value,
             messageId: 'undocumented',
-            data: { kind, fact: f.value, source: s.name, at: `${f.file}:${f.line}`, registry: registry.label },
+            data: {
+              kind,
+              fact: f.value,
+              source: s.name,
+              at: `${f.file}:${f.line}`,
+              registry: registry.label,
+            },
           });
         }
         for (const c of registry.candidates ?? []) {
