@@ -259,7 +259,6 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const fail = (keys: PropertyKey[], message: string): never => {
     throw new DriftUsageError(`${file}:${lineAt(keys)}: "${keys.join('.')}": ${message}`);
   };
-  const live = { openapi: raw.live?.openapi, env: raw.live?.env };
   const sources: SourceConfig[] = Object.entries(raw.sources ?? {}).map(([name, s]) => {
     const at = ['sources', name];
     const parity = (s.parity ?? []).map((e, i): ParityEntry => {
@@ -268,7 +267,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
         kind: e.kind,
         files: e.files,
         extract: extractor(e.extract),
-        against: parseAgainst(e.against, [...keys, 'against'], dir, live, fail),
+        against: parseAgainst(e.against, [...keys, 'against'], dir, fail),
         line: lineAt(keys),
         againstLine: lineAt([...keys, 'against']),
       };
@@ -340,7 +339,6 @@ function parseAgainst(
   value: unknown,
   keys: PropertyKey[],
   dir: string,
-  live: { openapi?: string; env?: string },
   fail: (keys: PropertyKey[], message: string) => never,
 ): ParityTarget {
   const fileAndSection = (spec: string, where: PropertyKey[]) => {
@@ -360,8 +358,6 @@ function parseAgainst(
       if (!arg) fail(keys, 'runbook-anchors needs a page: runbook-anchors:docs/<page>.md[#section]');
       return { type, spec: value.trim(), ...fileAndSection(arg as string, keys) };
     }
-    const needs = type === 'openapi-paths' ? 'openapi' : 'env';
-    if (!live[needs]) fail(keys, `${type} compares with live.${needs}, which this config does not name`);
     let scope: RegExp | undefined;
     if (arg) {
       try {

@@ -133,7 +133,10 @@ async function loadRegistry(
       ? ctx.config.openapi
       : ctx.config.envFile
     : target.file;
-  if (!file) return undefined;
+  if (!file)
+    throw new DriftUsageError(
+      `${shownPath(ctx.root, ctx.config.file)}:${entry.againstLine}: "${target.spec}" compares with live.${target.type === 'openapi-paths' ? 'openapi' : 'env'}, which drift.yaml does not name`,
+    );
   if (ctx.narrowed && !ctx.docs.some((d) => d.abs === file)) return undefined;
   const shown = shownPath(ctx.root, file);
   if (!ctx.exists(file))

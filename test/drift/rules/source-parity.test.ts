@@ -350,6 +350,15 @@ describe('source-parity', () => {
       expect(r.stderr).toMatch(pattern);
     });
 
+    it('openapi-paths without live.openapi is a usage error once there is a checkout to compare', async () => {
+      const root = copy({ 'drift.yaml': (t) => t.replace('  openapi: docs/reference/openapi.yaml\n', '') });
+      const r = await runCli(['--root', root, '--source', 'broker=broker'], root);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /drift\.yaml:12: "openapi-paths" compares with live\.openapi, which drift\.yaml does not name/,
+      );
+    });
+
     it('an extractor that finds nothing in its files is an error on its entry', async () => {
       const root = copy({
         'drift.yaml': (t) => t.replace(`'check\\(\\s*"([a-z0-9_/]+)"'`, `'probe\\(\\s*"([a-z0-9_/]+)"'`),
