@@ -133,10 +133,12 @@ async function loadRegistry(
       ? ctx.config.openapi
       : ctx.config.envFile
     : target.file;
-  if (!file)
+  if (!file) {
+    const key = target.type === 'env-names' ? 'live.env' : 'live.openapi';
     throw new DriftUsageError(
-      `${shownPath(ctx.root, ctx.config.file)}:${entry.againstLine}: "${target.spec}" compares with live.${target.type === 'openapi-paths' ? 'openapi' : 'env'}, which drift.yaml does not name`,
+      `${shownPath(ctx.root, ctx.config.file)}:${entry.againstLine}: "${target.spec}" compares with ${key}, which drift.yaml does not name`,
     );
+  }
   if (ctx.narrowed && !ctx.docs.some((d) => d.abs === file)) return undefined;
   const shown = shownPath(ctx.root, file);
   if (!ctx.exists(file))
