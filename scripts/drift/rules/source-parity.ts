@@ -127,12 +127,12 @@ async function loadRegistry(
   onMissingSection: (label: string, section: string) => Promise<void>,
 ): Promise<Registry | undefined> {
   const target = entry.against;
-  const listed = target.type === 'openapi-paths' || target.type === 'env-names';
-  const file = listed
-    ? target.type === 'openapi-paths'
+  const file =
+    target.type === 'openapi-paths'
       ? ctx.config.openapi
-      : ctx.config.envFile
-    : target.file;
+      : target.type === 'env-names'
+        ? ctx.config.envFile
+        : target.file;
   if (!file) {
     const key = target.type === 'env-names' ? 'live.env' : 'live.openapi';
     throw new DriftUsageError(
@@ -177,11 +177,10 @@ async function loadRegistry(
       );
     for (const a of doc.anchorList) add(a.id, a.offset);
     // The heading that opens the section is the section's own id, not an entry of it.
+    const [from, to] = range ?? [0, 0];
     const candidates = range
       ? doc.anchorList
-          .filter(
-            (a) => a.offset > (range as [number, number])[0] && a.offset < (range as [number, number])[1],
-          )
+          .filter((a) => a.offset > from && a.offset < to)
           .map((a) => ({ value: a.id, offset: a.offset }))
       : undefined;
     return { doc, label, home, facts, candidates };
@@ -240,7 +239,7 @@ export const rule: Rule = {
       undocumented:
         '{{kind}} `{{fact}}` is in source {{source}} at {{at}} but not in {{registry}}: document it, or list it under sources.{{source}}.undocumented with a reason',
       phantom:
-        '{{kind}} `{{fact}}` is in {{registry}} but not in source {{source}} (searched {{files}} as drift.yaml:{{entry}} says): remove it, or fix the extractor',
+        '{{kind}} `{{fact}}` is in {{registry}} but not in source {{source}} (searched {{files}} as {{config}}:{{entry}} says): remove it, or fix the extractor',
       staleAllowed: 'undocumented entry {{kind}} `{{fact}}` {{why}}: remove the entry',
       emptyExtractor:
         'the {{kind}} extractor finds nothing in {{files}} of source {{source}}: check its files and extract',
@@ -313,7 +312,15 @@ export const rule: Rule = {
             offset: c.offset,
             match: c.value,
             messageId: 'phantom',
-            data: { kind, fact: c.value, source: s.name, registry: registry.label, files, entry: entryLines },
+            data: {
+              kind,
+              fact: c.value,
+              source: s.name,
+              registry: registry.label,
+              files,
+              config: conf.path,
+              entry: entryLines,
+            },
           });
         }
         for (const [k, u] of allowed) {
