@@ -85,7 +85,14 @@ export async function makeDoc(
       file: rel,
       message: `parsed as plain text: the Markdown renderer failed (${(error as Error).message})`,
     });
-    Object.assign(doc, { language: 'plain', units: [], links: [], skip: [], anchors: undefined });
+    Object.assign(doc, {
+      language: 'plain',
+      units: [],
+      links: [],
+      skip: [],
+      anchors: undefined,
+      anchorList: undefined,
+    });
     return { doc, raw: scanText(doc) };
   }
 }
@@ -172,6 +179,8 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const ctx: RuleContext = {
     root,
     config,
+    env: options.env ?? process.env,
+    narrowed: (options.paths ?? []).length > 0,
     docs,
     live,
     today,
@@ -212,6 +221,9 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
           data: r.data,
         },
       });
+    },
+    notice(n) {
+      notices.push(n);
     },
     componentIds(doc) {
       let p = componentCache.get(doc.abs);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { extractor, groupCount } from './extract.ts';
 
 /** A usage or configuration problem: the CLI prints the message and exits 2. */
 export class DriftUsageError extends Error {
@@ -30,6 +31,41 @@ const retiredEntry = z
     message: `needs exactly one of ${SURFACE_KINDS.join(', ')}`,
   });
 
+/** A regular expression whose first non-empty capture group is the fact. */
+const extractSource = z.string().superRefine((s, ctx) => {
+  let re: RegExp;
+  try {
+    re = extractor(s);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`,
+    });
+    return;
+  }
+  if (groupCount(re) === 0)
+    ctx.addIssue({ code: 'custom', message: 'needs a capture group around the fact, e.g. "([A-Z_]+)"' });
+});
+
+const KIND = /^[a-z][a-z0-9-]*$/;
+
+const parityEntry = z.strictObject({
+  kind: z.string().regex(KIND, 'is a name in lower case, e.g. route or boot-anchor'),
+  files: stringList.min(1),
+  extract: extractSource,
+  // Checked after the schema, where its line is known: a string form or { file, extract }.
+  against: z.unknown(),
+});
+
+const undocumentedEntry = z.strictObject({
+  kind: z.string().regex(KIND, 'is a name in lower case, e.g. route or boot-anchor'),
+  value: z.string().min(1),
+  reason: z
+    .string({ error: 'is missing: say why this fact is deliberately left out of the registry' })
+    .trim()
+    .min(1, 'is empty: say why this fact is deliberately left out of the registry'),
+});
+
 const schema = z.strictObject({
   include: stringList.min(1),
   exclude: stringList.optional(),
@@ -44,6 +80,8 @@ const schema = z.strictObject({
         root: z.string().optional(),
         manifest: z.string().min(1).optional(),
         github: z.url().optional(),
+        parity: z.array(parityEntry).optional(),
+        undocumented: z.array(undocumentedEntry).optional(),
       }),
     )
     .optional(),
@@ -71,11 +109,57 @@ export interface RetiredSurface {
   removed?: string;
 }
 
+interface ListTarget {
+  spec: string;
+  /** Phantoms are looked for only among registry entries that match (the rest belong to other readers). */
+  scope?: RegExp;
+}
+
+interface FileTarget {
+  spec: string;
+  /** Absolute path of the page or file. */
+  file: string;
+  /** Phantoms are looked for only in the section under the heading with this id. */
+  section?: string;
+}
+
+/** The registry a parity kind is compared with. */
+export type ParityTarget =
+  | (ListTarget & { type: 'openapi-paths' })
+  | (ListTarget & { type: 'env-names' })
+  | (FileTarget & { type: 'runbook-anchors' })
+  /** A file and the extractor that finds the registry's facts in it. */
+  | (FileTarget & { type: 'file'; extract: RegExp });
+
+export interface ParityEntry {
+  kind: string;
+  files: string[];
+  extract: RegExp;
+  against: ParityTarget;
+  /** Line of the entry and of its `against` key in the config file. */
+  line: number;
+  againstLine: number;
+}
+
+export interface UndocumentedEntry {
+  kind: string;
+  value: string;
+  reason: string;
+  line: number;
+}
+
 export interface SourceConfig {
   name: string;
   root?: string;
+  /** `root` as written, before `${VAR}` expansion. */
+  rootSpec?: string;
+  /** Line of the source entry and of its `root` key in the config file. */
+  line: number;
+  rootLine?: number;
   manifest?: string;
   github?: string;
+  parity: ParityEntry[];
+  undocumented: UndocumentedEntry[];
 }
 
 export interface DriftConfig {
@@ -171,12 +255,55 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const raw = parsed.data;
   const dir = path.dirname(file);
   const resolveIn = (p: string | undefined) => (p ? path.resolve(dir, p) : undefined);
-  const sources: SourceConfig[] = Object.entries(raw.sources ?? {}).map(([name, s]) => ({
-    name,
-    root: s.root ? resolveIn(expandEnv(s.root, env)) : undefined,
-    manifest: resolveIn(s.manifest),
-    github: s.github?.replace(/\/+$/, ''),
-  }));
+  const lineAt = (keys: PropertyKey[]) => lineOf(nodeAt(doc.contents as Node, keys), counter);
+  const fail = (keys: PropertyKey[], message: string): never => {
+    throw new DriftUsageError(`${file}:${lineAt(keys)}: "${keys.join('.')}": ${message}`);
+  };
+  const sources: SourceConfig[] = Object.entries(raw.sources ?? {}).map(([name, s]) => {
+    const at = ['sources', name];
+    const parity = (s.parity ?? []).map((e, i): ParityEntry => {
+      const keys = [...at, 'parity', i];
+      return {
+        kind: e.kind,
+        files: e.files,
+        extract: extractor(e.extract),
+        against: parseAgainst(e.against, [...keys, 'against'], dir, fail),
+        line: lineAt(keys),
+        againstLine: lineAt([...keys, 'against']),
+      };
+    });
+    const targets = new Map<string, string>();
+    parity.forEach((e, i) => {
+      const first = targets.get(e.kind);
+      if (first === undefined) targets.set(e.kind, e.against.spec);
+      else if (first !== e.against.spec)
+        fail(
+          [...at, 'parity', i, 'against'],
+          `kind "${e.kind}" is already compared with ${first}; every entry of one kind names the same registry`,
+        );
+    });
+    const undocumented = (s.undocumented ?? []).map((u, i) => {
+      if (!targets.has(u.kind)) {
+        const kinds = [...targets.keys()].join(', ') || 'none';
+        fail(
+          [...at, 'undocumented', i, 'kind'],
+          `no parity entry of source "${name}" has kind "${u.kind}" (kinds: ${kinds})`,
+        );
+      }
+      return { ...u, line: lineAt([...at, 'undocumented', i]) };
+    });
+    return {
+      name,
+      root: s.root ? resolveIn(expandEnv(s.root, env)) : undefined,
+      rootSpec: s.root,
+      line: lineAt(at),
+      rootLine: s.root === undefined ? undefined : lineAt([...at, 'root']),
+      manifest: resolveIn(s.manifest),
+      github: s.github?.replace(/\/+$/, ''),
+      parity,
+      undocumented,
+    };
+  });
   const retired: RetiredSurface[] = (raw.retired ?? []).map((e) => {
     const kind = SURFACE_KINDS.find((k) => e[k] !== undefined) as SurfaceKind;
     return {
@@ -202,6 +329,67 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     terms: (raw.terms ?? []).map((t) => ({ ...t, allowNear: t.allowNear ?? [] })),
     retirementWords: raw.retirementWords ?? DEFAULT_RETIREMENT_WORDS,
   };
+}
+
+const AGAINST_HELP =
+  'use openapi-paths, env-names, runbook-anchors:<page>[#section] or { file: <path>[#section], extract: <regex> }';
+
+/** One `against` value: a registry name with an optional argument, or a file and its own extractor. */
+function parseAgainst(
+  value: unknown,
+  keys: PropertyKey[],
+  dir: string,
+  fail: (keys: PropertyKey[], message: string) => never,
+): ParityTarget {
+  const fileAndSection = (spec: string, where: PropertyKey[]) => {
+    const hash = spec.indexOf('#');
+    const rel = hash === -1 ? spec : spec.slice(0, hash);
+    const section = hash === -1 ? undefined : spec.slice(hash + 1);
+    if (rel === '' || section === '') fail(where, `"${spec}": name a file, and a section id after # if any`);
+    if (section !== undefined && !/\.(?:md|markdown)$/i.test(rel))
+      fail(where, `"${spec}": a #section can only be named in a Markdown page`);
+    return { file: path.resolve(dir, rel), section };
+  };
+  if (typeof value === 'string') {
+    const m = /^(openapi-paths|env-names|runbook-anchors)(?::(.*))?$/.exec(value.trim());
+    if (!m) fail(keys, AGAINST_HELP);
+    const [, type, arg] = m as RegExpExecArray;
+    if (type === 'runbook-anchors') {
+      if (!arg) fail(keys, 'runbook-anchors needs a page: runbook-anchors:docs/<page>.md[#section]');
+      return { type, spec: value.trim(), ...fileAndSection(arg as string, keys) };
+    }
+    let scope: RegExp | undefined;
+    if (arg) {
+      try {
+        scope = new RegExp(arg);
+      } catch (error) {
+        fail(
+          keys,
+          `the pattern after ${type}: is not a valid regular expression (${(error as Error).message})`,
+        );
+      }
+    }
+    return type === 'openapi-paths'
+      ? { type, spec: value.trim(), scope }
+      : { type: 'env-names', spec: value.trim(), scope };
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const o = value as Record<string, unknown>;
+    const unknown = Object.keys(o).find((k) => k !== 'file' && k !== 'extract');
+    if (unknown) fail([...keys, unknown], `unknown key; ${AGAINST_HELP}`);
+    if (typeof o.file !== 'string' || o.file === '') fail([...keys, 'file'], `needs a file; ${AGAINST_HELP}`);
+    const ex = extractSource.safeParse(o.extract);
+    if (typeof o.extract !== 'string') fail([...keys, 'extract'], `needs an extractor; ${AGAINST_HELP}`);
+    if (!ex.success) fail([...keys, 'extract'], ex.error.issues[0]?.message ?? 'invalid extractor');
+    const spec = `${o.file} (extract ${o.extract})`;
+    return {
+      type: 'file',
+      spec,
+      ...fileAndSection(o.file as string, [...keys, 'file']),
+      extract: extractor(o.extract as string),
+    };
+  }
+  return fail(keys, AGAINST_HELP);
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): DriftConfig {

@@ -34,6 +34,13 @@ export interface Directive extends RawDirective {
   used: boolean;
 }
 
+export interface AnchorAt {
+  id: string;
+  offset: number;
+  /** 1–6 for a heading's id; undefined for other elements. */
+  level?: number;
+}
+
 export interface LinkRef {
   /** The link target as written. */
   href: string;
@@ -55,6 +62,8 @@ export interface Doc {
   links: LinkRef[];
   /** Anchors a Markdown page produces (heading ids, custom ids, HTML ids). */
   anchors?: Set<string>;
+  /** The same anchors in page order, with the offset of the line that produces each; headings carry their level. */
+  anchorList?: AnchorAt[];
   /** Vue components the page renders: their ids come from the components, not the Markdown. */
   components?: string[];
   /** Offset ranges no rule reports in (fences marked `drift-example`). */

@@ -2,6 +2,7 @@
 import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import {
+  type AnchorAt,
   type Doc,
   type LinkRef,
   lineRange,
@@ -97,6 +98,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const covered = new Uint8Array(lines.length);
   const units: Unit[] = [];
   const anchors = new Set<string>();
+  const anchorList: AnchorAt[] = [];
   const links: LinkRef[] = [];
   const raw: RawDirective[] = [];
   const html = SYNTAX.markdown ?? null;
@@ -127,9 +129,17 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const tokens = parse(md, body, { path: doc.abs, relativePath: doc.path });
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
-    const id = t.attrGet?.('id');
-    if (id) anchors.add(id);
     const map = t.map as [number, number] | null;
+    const lineAt = map ? (lineStarts[map[0]] ?? 0) : 0;
+    const id = t.attrGet?.('id');
+    if (id) {
+      anchors.add(id);
+      anchorList.push({
+        id,
+        offset: lineAt,
+        level: t.type === 'heading_open' ? Number(t.tag.slice(1)) : undefined,
+      });
+    }
     if (t.type === 'html_inline' || t.type === 'html_block') addComponents(doc, t.content);
     if (t.type === 'heading_open' && map) {
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
@@ -137,7 +147,10 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       if (!covered[map[0]]) block(map, 'prose');
     } else if (t.type === 'html_block' && map) {
       block(map, 'html');
-      for (const m of t.content.matchAll(HTML_ID)) anchors.add(m[1] as string);
+      for (const m of t.content.matchAll(HTML_ID)) {
+        anchors.add(m[1] as string);
+        anchorList.push({ id: m[1] as string, offset: lineAt });
+      }
     } else if (t.type === 'table_open' && map) {
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'table');
     } else if ((t.type === 'fence' || t.type === 'code_block') && map) {
@@ -175,7 +188,10 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
           links.push({ href, offset: at });
         } else if (c.type === 'html_inline') {
           addComponents(doc, c.content);
-          for (const m of c.content.matchAll(HTML_ID)) anchors.add(m[1] as string);
+          for (const m of c.content.matchAll(HTML_ID)) {
+            anchors.add(m[1] as string);
+            anchorList.push({ id: m[1] as string, offset: lineAt });
+          }
           for (const m of c.content.matchAll(HTML_HREF)) {
             const at = locate(map, m[1] as string, from);
             links.push({ href: m[1] as string, offset: at });
@@ -207,6 +223,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   raw.sort((a, b) => a.line - b.line);
   doc.units = units;
   doc.anchors = anchors;
+  doc.anchorList = anchorList;
   doc.links = links;
   return raw;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DriftConfig } from './config.ts';
 import type { Doc } from './doc.ts';
 import { unitAt } from './doc.ts';
-import { toPosix } from './files.ts';
+import { type Notice, toPosix } from './files.ts';
 import type { LiveSurfaces } from './live.ts';
 import type { SourceTree } from './sources.ts';
 
@@ -45,6 +45,10 @@ export type Exemption = 'historical' | 'retired-container' | 'retirement-note';
 export interface RuleContext {
   root: string;
   config: DriftConfig;
+  /** The environment the check runs in (`CI` among others). */
+  env: NodeJS.ProcessEnv;
+  /** Positional paths narrow the check to some files. */
+  narrowed: boolean;
   docs: Doc[];
   live: LiveSurfaces;
   /** Opened on first use: walking a checkout costs time only when a page points into it. */
@@ -55,6 +59,8 @@ export interface RuleContext {
   /** Ids the page's Vue components render, or undefined when they cannot be known statically. */
   componentIds(doc: Doc): Promise<Set<string> | undefined>;
   report(r: Report): void;
+  /** Something the run could not check, said once; never fails the run. */
+  notice(n: Notice): void;
   /** Why a mention at this offset is not presented as live, if it is not. */
   exemption(doc: Doc, offset: number): Exemption | null;
   /** Words of the sentence holding the offset include one of these (case-insensitive, whole words). */

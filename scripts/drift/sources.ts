@@ -1,5 +1,5 @@
 // Source trees pages point into: a checkout (root) or a manifest made by `drift index`.
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DriftUsageError, type SourceConfig } from './config.ts';
 import { readText, toPosix } from './files.ts';
@@ -70,27 +70,48 @@ export interface SourceTree {
   github?: string;
   /** Whether references can be verified (a root or a manifest is available). */
   verifiable: boolean;
+  /** The checkout folder in use, when there is one. */
+  checkout?: string;
+  /** A root drift.yaml names that is not a folder: the tree falls back to its manifest, if any. */
+  missingRoot?: string;
   topLevel: Set<string>;
+  /** Every file of the tree, relative to it. */
+  paths: string[];
   /** Paths of the tree whose path equals `p` or ends with `/p`. */
   lookup(p: string): string[];
   info(p: string): ManifestFile | undefined;
 }
 
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a source tree. A root given on the command line must exist; a root from drift.yaml that does not
+ * is treated like no checkout (a machine without it still checks pages), and the caller may say so.
+ */
 export function openSource(s: SourceConfig, cliRoot: string | undefined): SourceTree {
-  const root = cliRoot ?? s.root;
+  let root = cliRoot ?? s.root;
+  let missingRoot: string | undefined;
+  if (root && !isFolder(root)) {
+    if (cliRoot)
+      throw new DriftUsageError(`source "${s.name}": root ${root} is not a folder; point it at a checkout`);
+    missingRoot = root;
+    root = undefined;
+  }
   let paths: string[] = [];
   let info: (p: string) => ManifestFile | undefined = () => undefined;
   if (root) {
-    try {
-      if (!lstatSync(root).isDirectory()) throw new Error('not a folder');
-    } catch {
-      throw new DriftUsageError(`source "${s.name}": root ${root} is not a folder; point it at a checkout`);
-    }
-    paths = walk(root).map((a) => toPosix(path.relative(root, a)));
+    const dir = root;
+    paths = walk(dir).map((a) => toPosix(path.relative(dir, a)));
     const cache = new Map<string, ManifestFile | undefined>();
     info = (p) => {
       if (!cache.has(p)) {
-        const r = readText(path.join(root, p));
+        const r = readText(path.join(dir, p));
         cache.set(p, 'text' in r ? { lines: lineCount(r.text), symbols: symbolsOf(r.text) } : undefined);
       }
       return cache.get(p);
@@ -122,7 +143,10 @@ export function openSource(s: SourceConfig, cliRoot: string | undefined): Source
     name: s.name,
     github: s.github,
     verifiable: Boolean(root || s.manifest),
+    checkout: root,
+    missingRoot,
     topLevel,
+    paths,
     lookup(p) {
       const base = p.slice(p.lastIndexOf('/') + 1);
       return (byBase.get(base) ?? []).filter((c) => c === p || c.endsWith(`/${p}`));

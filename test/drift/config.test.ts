@@ -40,6 +40,21 @@ describe('config', () => {
       '    root: ${AGENTKEYS_SRC}',
       '    manifest: docs/reference/agentkeys-source.json',
       '    github: https://github.com/litentry/agentKeys',
+      '    parity:',
+      '      - kind: route',
+      '        files: ["src/**/*.rs"]',
+      `        extract: '\\.route\\(\\s*"([^"]+)"'`,
+      '        against: openapi-paths',
+      '      - kind: env',
+      '        files: ["src/**/*.rs"]',
+      `        extract: '"(BROKER_[A-Z0-9_]+)"'`,
+      '        against: env-names',
+      '      - kind: boot-anchor',
+      '        files: ["src/boot.rs", "src/config.rs"]',
+      `        extract: 'see runbook §([a-z0-9-]+)|boot_fail\\([^;]*?"([a-z0-9-]+)",\\s*\\)'`,
+      '        against: runbook-anchors:docs/operator-runbook-stage7.md',
+      '    undocumented:',
+      '      - { kind: route, value: /auth/oauth2/callback, reason: "browser redirect target, not an API call" }',
       'retired:',
       '  - endpoint: POST /v1/mint-aws-creds',
       '    replacement: POST /v1/mint-oidc-jwt + client-side sts:AssumeRoleWithWebIdentity',
@@ -58,6 +73,25 @@ describe('config', () => {
     expect(c.retired.map((r) => r.kind)).toEqual(['endpoint', 'file', 'symbol', 'env', 'header']);
     expect(c.retired[1]).toMatchObject({ value: 'crates/agentkeys-broker-server/src/handlers/mint.rs' });
     expect(c.retired[1]?.description).toBeUndefined();
+    const parity = c.sources[0]?.parity ?? [];
+    expect(parity.map((p) => [p.kind, p.against.type, p.line])).toEqual([
+      ['route', 'openapi-paths', 10],
+      ['env', 'env-names', 14],
+      ['boot-anchor', 'runbook-anchors', 18],
+    ]);
+    expect(parity[2]?.against).toMatchObject({
+      file: '/p/docs/operator-runbook-stage7.md',
+      section: undefined,
+    });
+    expect(parity[0]?.extract.exec('.route("/healthz", get(h))')?.[1]).toBe('/healthz');
+    expect(c.sources[0]?.undocumented).toEqual([
+      {
+        kind: 'route',
+        value: '/auth/oauth2/callback',
+        reason: 'browser redirect target, not an API call',
+        line: 23,
+      },
+    ]);
   });
 
   it('expands an env reference in a source root, relative to the config folder', () => {

@@ -7,21 +7,29 @@ import { allRules, check } from '../../scripts/drift/index.ts';
 import { REPO, SOURCE } from './helpers.ts';
 
 const page = readFileSync(path.join(REPO, 'docs/reference/drift-rules.md'), 'utf8');
-const FENCE = /^```(\w+) drift-example (bad|good)\n([\s\S]*?)^```$/gm;
+// `<lang> drift-example bad|good [file]`: an example, written as `file` when it names one (a registry the
+// rule compares); `<lang> drift-example source <file>`: a file of the small source tree the rule's examples read.
+const FENCE = /^```(\w+) drift-example (bad|good|source)(?: ([\w./-]+))?\n([\s\S]*?)^```$/gm;
 
 interface Example {
   rule: string;
   kind: 'bad' | 'good';
   lang: string;
   body: string;
+  file?: string;
 }
 
 const examples: Example[] = [];
+const sourceFiles = new Map<string, Record<string, string>>();
 for (const section of page.split(/^## (?=`)/m).slice(1)) {
   const id = /^`([\w-]+)`/.exec(section)?.[1];
   if (!id) continue;
   for (const m of section.matchAll(FENCE)) {
-    examples.push({ rule: id, lang: m[1] as string, kind: m[2] as 'bad' | 'good', body: m[3] as string });
+    const [, lang, kind, file, body] = m as unknown as [string, string, string, string | undefined, string];
+    if (kind === 'source') {
+      if (!file) throw new Error(`${id}: a source example names its file`);
+      sourceFiles.set(id, { ...sourceFiles.get(id), [file]: body });
+    } else examples.push({ rule: id, lang, kind: kind as 'bad' | 'good', body, file });
   }
 }
 
@@ -33,11 +41,36 @@ for (const f of ['broker.openapi.yaml', 'env.yaml']) {
   cpSync(path.join(REPO, 'docs/reference', f), path.join(root, 'docs/reference', f));
 }
 
+/** The source tree a rule's examples read: its own source examples, or the test suite's small tree. */
+function sourceFor(rule: string): string {
+  const files = sourceFiles.get(rule);
+  if (!files) return SOURCE;
+  const dir = path.join(`${root}-source`, rule);
+  for (const [rel, body] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), body);
+  }
+  return dir;
+}
+afterAll(() => rmSync(`${root}-source`, { recursive: true, force: true }));
+
 async function findingsOf(e: Example, n: number) {
-  const file = `docs/example-${n}.${e.lang === 'md' ? 'md' : e.lang}`;
-  writeFileSync(path.join(root, file), e.body);
-  const r = await check({ root, paths: [file], cwd: root, sources: { agentkeys: SOURCE } });
-  return r.findings.filter((f) => f.file === file);
+  const file = e.file ?? `docs/example-${n}.${e.lang === 'md' ? 'md' : e.lang}`;
+  const abs = path.join(root, file);
+  // An example that stands for a registry file replaces it for its own check only.
+  let before: string | undefined;
+  try {
+    before = readFileSync(abs, 'utf8');
+  } catch {}
+  mkdirSync(path.dirname(abs), { recursive: true });
+  writeFileSync(abs, e.body);
+  try {
+    const r = await check({ root, paths: [file], cwd: root, sources: { agentkeys: sourceFor(e.rule) } });
+    return r.findings.filter((f) => f.file === file);
+  } finally {
+    if (before === undefined) rmSync(abs);
+    else writeFileSync(abs, before);
+  }
 }
 
 describe('reference page examples', () => {

@@ -1,7 +1,10 @@
-// The GitHub workflow: runs on push and pull request, read-only, cancels stale runs, tests then ships the site.
-import { readFileSync } from 'node:fs';
+// The GitHub workflow: runs on push and pull request, read-only, cancels stale runs, tests then ships the site;
+// and .ci/run, which it calls: the broker checkout beside the repository switches the parity check on.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from './helpers/site-build.ts';
 
@@ -40,5 +43,51 @@ describe('.github/workflows/docs.yml', () => {
     const upload = index((s) => s.uses?.startsWith('actions/upload-artifact@') ?? false);
     expect(upload).toBeGreaterThan(index((s) => /docs:build/.test(s.run ?? '')));
     expect(steps[upload]?.with?.path).toBe('.vitepress/dist');
+  });
+});
+
+describe('.ci/run', () => {
+  const temps: string[] = [];
+  afterAll(() => {
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs the real .ci/run from a repository folder inside a scratch parent, with setup and `npm` replaced
+   * by scripts that only record what they were given: the install and the test suite are not what is tested.
+   */
+  function ciRun(options: { upstream: boolean; preset?: string }): string {
+    const parent = mkdtempSync(join(tmpdir(), 'ci-run-'));
+    temps.push(parent);
+    const repo = join(parent, 'repo');
+    mkdirSync(join(repo, '.ci'), { recursive: true });
+    mkdirSync(join(repo, 'scripts'), { recursive: true });
+    cpSync(join(repoRoot, '.ci/run'), join(repo, '.ci/run'));
+    writeFileSync(join(repo, 'scripts/setup.sh'), 'exit 0\n');
+    const bin = join(parent, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'npm'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+      '#!/bin/sh\necho "npm $* AGENTKEYS_SRC=${AGENTKEYS_SRC:-unset}" > "$(dirname "$0")/../npm.log"\n',
+    );
+    chmodSync(join(bin, 'npm'), 0o755);
+    if (options.upstream)
+      mkdirSync(join(parent, 'shared/upstream/agentkeys-broker-server/src'), { recursive: true });
+    const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH}`, HOME: parent };
+    if (options.preset) env.AGENTKEYS_SRC = options.preset;
+    execFileSync('bash', [join(repo, '.ci/run')], { env, stdio: 'pipe' });
+    return readFileSync(join(parent, 'npm.log'), 'utf8').trim().replace(parent, '<parent>');
+  }
+
+  it('points AGENTKEYS_SRC at ../shared/upstream/agentkeys-broker-server when it exists', () => {
+    expect(ciRun({ upstream: true })).toBe(
+      'npm test AGENTKEYS_SRC=<parent>/shared/upstream/agentkeys-broker-server',
+    );
+  });
+
+  it('leaves it unset without that folder, and keeps a value already set', () => {
+    expect(ciRun({ upstream: false })).toBe('npm test AGENTKEYS_SRC=unset');
+    expect(ciRun({ upstream: true, preset: '/elsewhere' })).toBe('npm test AGENTKEYS_SRC=/elsewhere');
   });
 });

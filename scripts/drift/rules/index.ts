@@ -4,6 +4,7 @@ import { rule as deadLink } from './dead-link.ts';
 import { rule as deprecatedTerm } from './deprecated-term.ts';
 import { rule as directive } from './directive.ts';
 import { rule as retiredReference } from './retired-reference.ts';
+import { rule as sourceParity } from './source-parity.ts';
 import { rule as sourceRef } from './source-ref.ts';
 import { rule as unknownEndpoint } from './unknown-endpoint.ts';
 import { rule as unknownEnv } from './unknown-env.ts';
@@ -12,6 +13,7 @@ export const rules: Rule[] = [
   retiredReference,
   deadLink,
   sourceRef,
+  sourceParity,
   deprecatedTerm,
   unknownEndpoint,
   unknownEnv,
