@@ -1,14 +1,15 @@
 // createBroker(config): the sandbox broker as a hono app that never listens, plus close().
 import { mkdirSync } from 'node:fs';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
+import { type Context, Hono } from 'hono';
 import { BootFailError, type BrokerConfig } from './config.ts';
-import { type BrokerContext, COUNTERS, type Counter } from './context.ts';
-import { ApiError, errorResponse, notFound, tooLarge } from './http.ts';
+import type { BrokerContext } from './context.ts';
+import { internal, isFailure } from './http.ts';
 import { loadOrCreateKey } from './keys.ts';
 import { readiness, runChecks } from './readiness.ts';
+import { emailRoutes } from './routes/auth-email.ts';
+import { oauth2Routes } from './routes/auth-oauth2.ts';
 import { walletAuthRoutes } from './routes/auth-wallet.ts';
+import { capRoutes } from './routes/cap.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mintRoutes } from './routes/mint.ts';
@@ -25,6 +26,21 @@ export interface Broker {
 export interface BrokerOptions {
   /** Unix-seconds clock; tests pass their own to reach expiry without waiting. */
   now?: () => number;
+}
+
+/** The methods each path is served with, in the form of axum's Allow header (GET brings HEAD along). */
+function allowedMethods(app: Hono): { pattern: RegExp; allow: string }[] {
+  const byPath = new Map<string, string[]>();
+  for (const { method, path } of app.routes) {
+    if (method === 'ALL') continue;
+    const list = byPath.get(path) ?? [];
+    if (!list.includes(method)) list.push(method, ...(method === 'GET' ? ['HEAD'] : []));
+    byPath.set(path, list);
+  }
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+')}$`),
+    allow: methods.join(','),
+  }));
 }
 
 /** Builds the broker: loads or creates both keys, opens SQLite, wires the routes. Throws BootFailError. */
@@ -48,7 +64,7 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
     store,
     oidcKey,
     sessionKey,
-    counters: Object.fromEntries(COUNTERS.map((n) => [n, 0])) as Record<Counter, number>,
+    pendingSiwe: new Map(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
   // Strict mode turns every check that is not ready, degraded ones included, into a refusal to boot.
@@ -66,37 +82,33 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
   }
 
   const app = new Hono();
-  app.use(
-    bodyLimit({
-      maxSize: config.requestBodyLimitBytes,
-      onError: (c) => errorResponse(c, tooLarge(config.requestBodyLimitBytes)),
-    }),
-  );
   healthRoutes(app, ctx);
   oidcRoutes(app, ctx);
-  walletAuthRoutes(app, ctx);
   mintRoutes(app, ctx);
+  capRoutes(app, ctx);
+  walletAuthRoutes(app, ctx);
   grantRoutes(app, ctx);
   walletLinkRoutes(app, ctx);
+  // The sandbox behaves as a broker built with exactly the features of the enabled sign-in methods:
+  // without email_link or oauth2_google their routes do not exist, as on a default build.
+  try {
+    if (config.authMethods.includes('email_link')) emailRoutes(app, ctx);
+    if (config.authMethods.includes('oauth2_google')) oauth2Routes(app, ctx);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 
-  app.notFound((c) =>
-    errorResponse(c, notFound(`${c.req.method} ${c.req.path} is not a route of this broker`)),
-  );
+  const served = allowedMethods(app);
+  // A known path asked with another method is 405 with an Allow header; anything else is 404. Both empty.
+  app.notFound((c: Context) => {
+    const known = served.find((r) => r.pattern.test(c.req.path));
+    return known ? c.body(null, 405, { allow: known.allow }) : c.body(null, 404);
+  });
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    if (error instanceof HTTPException) {
-      return errorResponse(
-        c,
-        new ApiError(
-          error.status >= 500 ? 'internal' : 'bad_request',
-          error.message,
-          undefined,
-          error.status,
-        ),
-      );
-    }
+    if (isFailure(error)) return error.respond(c);
     // Unexpected failures answer without details: no stack trace leaves the process.
-    return errorResponse(c, new ApiError('internal', 'the broker failed to handle this request'));
+    return internal('the sandbox failed to handle this request').respond(c);
   });
 
   return { app, context: ctx, close: () => store.close() };

@@ -1,6 +1,7 @@
 // Reads the broker's BROKER_* settings with the real broker's defaults and ranges; bad values refuse to boot.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadSignInConfig, type SignInConfig } from './sign-in-config.ts';
 
 export const BOOT_FAIL_EXIT_CODE = 78;
 
@@ -26,6 +27,7 @@ export interface BrokerConfig {
   shutdownGraceSeconds: number;
   dataDir: string;
   rateLimitChallengesPerHourPerIp: number;
+  signIn: SignInConfig;
 }
 
 /** A setting the broker cannot start with; `line` is the single line printed on stderr. */
@@ -214,8 +216,9 @@ export function loadConfig(env: Env): BrokerConfig {
   const home = env.HOME ?? homedir();
   const base = join(home, '.agentkeys', 'broker');
   const devMode = boolean(env, 'BROKER_DEV_MODE');
+  const issuerUrl = issuer(env, devMode);
   const config: BrokerConfig = {
-    issuer: issuer(env, devMode),
+    issuer: issuerUrl,
     devMode,
     oidcKeypairPath: path(env, 'BROKER_OIDC_KEYPAIR_PATH', join(base, 'oidc-keypair.json'), 'oidc-keypair'),
     oidcJwtTtlSeconds: integer(env, 'BROKER_OIDC_JWT_TTL_SECONDS', 300, 60, 3600, 'oidc-jwt-ttl'),
@@ -266,6 +269,7 @@ export function loadConfig(env: Env): BrokerConfig {
       Number.MAX_SAFE_INTEGER,
       'numeric-setting',
     ),
+    signIn: loadSignInConfig(env, issuerUrl),
   };
   if (config.oidcKeypairPath === config.sessionKeypairPath) {
     throw new BootFailError(
