@@ -1,20 +1,23 @@
 // createBroker(config): the sandbox broker as a hono app that never listens, plus close().
-import { mkdirSync } from 'node:fs';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { BootFailError, type BrokerConfig } from './config.ts';
+import { loadUpstream } from '../reference/upstream.ts';
+import { runBootChecks } from './boot.ts';
+import type { BrokerConfig } from './config.ts';
 import { type BrokerContext, COUNTERS, type Counter } from './context.ts';
 import { ApiError, errorResponse, notFound, tooLarge } from './http.ts';
-import { loadOrCreateKey } from './keys.ts';
-import { readiness, runChecks } from './readiness.ts';
 import { walletAuthRoutes } from './routes/auth-wallet.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mintRoutes } from './routes/mint.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { walletLinkRoutes } from './routes/wallet-links.ts';
-import { openStore } from './store.ts';
+
+/** Response header of the sandbox's /healthz naming the broker it stands in for; the real broker sends none. */
+export const UPSTREAM_HEADER = 'x-agentkeys-upstream';
+const upstream = loadUpstream();
+const upstreamHeaderValue = `${upstream.crate}@${upstream.commit} (${upstream.pr})`;
 
 export interface Broker {
   app: Hono;
@@ -27,43 +30,18 @@ export interface BrokerOptions {
   now?: () => number;
 }
 
-/** Builds the broker: loads or creates both keys, opens SQLite, wires the routes. Throws BootFailError. */
+/** Builds the broker: runs the BOOT_FAIL checks (keys, SQLite files, plug-ins), wires the routes. Throws BootFailError. */
 export function createBroker(config: BrokerConfig, options: BrokerOptions = {}): Broker {
-  try {
-    mkdirSync(config.dataDir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new BootFailError(
-      'BROKER_DATA_DIR',
-      config.dataDir,
-      `cannot create the directory (${code})`,
-      'data-dir',
-    );
-  }
-  const oidcKey = loadOrCreateKey(config.oidcKeypairPath, 'oidc');
-  const sessionKey = loadOrCreateKey(config.sessionKeypairPath, 'session');
-  const store = openStore(config.auditDbPath);
+  const { oidcKey, sessionKey, store, authMethods } = runBootChecks(config);
   const ctx: BrokerContext = {
     config,
     store,
     oidcKey,
     sessionKey,
+    authMethods,
     counters: Object.fromEntries(COUNTERS.map((n) => [n, 0])) as Record<Counter, number>,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
-  // Strict mode turns every check that is not ready, degraded ones included, into a refusal to boot.
-  if (config.refuseToBootStrict) {
-    const failing = readiness(runChecks(ctx)).checks[0];
-    if (failing) {
-      store.close();
-      throw new BootFailError(
-        'BROKER_REFUSE_TO_BOOT_STRICT',
-        'true',
-        `readiness check ${failing.name} is ${failing.status}: ${failing.detail}`,
-        `readyz-${failing.name}`,
-      );
-    }
-  }
 
   const app = new Hono();
   app.use(
@@ -72,6 +50,11 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
       onError: (c) => errorResponse(c, tooLarge(config.requestBodyLimitBytes)),
     }),
   );
+  // The body of /healthz stays the broker's plain `ok`; a header says which broker commit this stands in for.
+  app.use('/healthz', async (c, next) => {
+    await next();
+    c.res.headers.set(UPSTREAM_HEADER, upstreamHeaderValue);
+  });
   healthRoutes(app, ctx);
   oidcRoutes(app, ctx);
   walletAuthRoutes(app, ctx);

@@ -21,6 +21,8 @@ export interface BrokerContext {
   store: Store;
   oidcKey: SigningKey;
   sessionKey: SigningKey;
+  /** Sign-in methods in use, in BROKER_AUTH_METHODS order. */
+  authMethods: string[];
   counters: Record<Counter, number>;
   /** Unix seconds; replaceable so tests can move time. */
   now: () => number;

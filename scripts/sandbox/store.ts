@@ -1,8 +1,9 @@
 // SQLite state of the sandbox broker: SIWE challenges, grants, identity links and the mint_log audit trail.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BootFailError } from './config.ts';
+import { osError } from './keys.ts';
 
 export interface SiweRequest {
   request_id: string;
@@ -46,51 +47,127 @@ export interface MintLogRow {
   jwt_exp: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS siwe_requests (
+// The broker keeps its state in six SQLite files: the audit database and, in its folder, five stores it
+// always opens. The sandbox lays its tables out the same way: the audit database is the connection's main
+// schema and the five files are attached under their own names, so a backup or a broken file behaves alike.
+export const SIDE_STORES = [
+  {
+    schema: 'auth_nonces',
+    store: 'AuthNonceStore',
+    anchor: 'auth-nonces-db',
+    tables: `CREATE TABLE IF NOT EXISTS auth_nonces.siwe_requests (
   request_id TEXT PRIMARY KEY, address TEXT NOT NULL, chain_id INTEGER NOT NULL, nonce TEXT NOT NULL,
   message TEXT NOT NULL, ip TEXT NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS siwe_requests_ip ON siwe_requests (ip, issued_at);
-CREATE TABLE IF NOT EXISTS masters (
+CREATE INDEX IF NOT EXISTS auth_nonces.siwe_requests_ip ON siwe_requests (ip, issued_at);`,
+  },
+  {
+    schema: 'wallets',
+    store: 'WalletStore',
+    anchor: 'wallets-db',
+    tables: `CREATE TABLE IF NOT EXISTS wallets.masters (
   omni TEXT PRIMARY KEY, identity_type TEXT NOT NULL, identity_value TEXT NOT NULL, first_seen INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS grants (
+);`,
+  },
+  {
+    schema: 'grants',
+    store: 'GrantStore',
+    anchor: 'grants-db',
+    tables: `CREATE TABLE IF NOT EXISTS grants.grants (
   grant_id TEXT PRIMARY KEY, master_omni_account TEXT NOT NULL, daemon_address TEXT NOT NULL, service TEXT NOT NULL,
   scope_path TEXT NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, max_uses INTEGER NOT NULL,
   used_count INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER, audit_proof TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS wallet_links (
+);`,
+  },
+  {
+    schema: 'identity_links',
+    store: 'IdentityLinkStore',
+    anchor: 'identity-links-db',
+    tables: `CREATE TABLE IF NOT EXISTS identity_links.wallet_links (
   identity_omni TEXT PRIMARY KEY, identity_type TEXT NOT NULL, identity_value TEXT NOT NULL,
   master_omni TEXT NOT NULL, linked_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS mint_log (
+);`,
+  },
+  {
+    // Opened like the broker's, whose idempotency store is no longer consulted by any route.
+    schema: 'idempotency',
+    store: 'IdempotencyStore',
+    anchor: 'idempotency-db',
+    tables: `CREATE TABLE IF NOT EXISTS idempotency.idempotency_keys (
+  key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL
+);`,
+  },
+] as const;
+
+export type SideStore = (typeof SIDE_STORES)[number]['schema'];
+
+const AUDIT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS main.mint_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT, minted_at INTEGER NOT NULL, actor_omni TEXT NOT NULL, wallet TEXT NOT NULL,
   requested_role TEXT NOT NULL, kid TEXT NOT NULL, jwt_exp INTEGER NOT NULL
 );
 `;
 
+/** Where a side store lives: beside the audit database, as `<schema>.sqlite`. */
+export function sideStorePath(auditDbPath: string, schema: SideStore): string {
+  return join(dirname(auditDbPath), `${schema}.sqlite`);
+}
+
+const sqliteMessage = (error: unknown) => {
+  const e = error as NodeJS.ErrnoException;
+  return e.code && !e.code.startsWith('SQLITE') ? osError(error) : (e.message ?? String(error));
+};
+
+function useSqlite(db: Database.Database, schema: string): void {
+  db.pragma(`${schema}.journal_mode = WAL`);
+  // WAL with NORMAL sync stays consistent after a crash and spares an fsync per row.
+  db.pragma(`${schema}.synchronous = NORMAL`);
+}
+
+/**
+ * Opens, in the broker's order, the five stores beside the audit database, creating the folder and each
+ * file when needed; the first that cannot be used refuses to boot with its own anchor.
+ */
+export function checkSideStores(auditDbPath: string): void {
+  for (const side of SIDE_STORES) {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(auditDbPath), { recursive: true });
+      db = new Database(':memory:');
+      db.prepare('ATTACH DATABASE ? AS ?').run(sideStorePath(auditDbPath, side.schema), side.schema);
+      useSqlite(db, side.schema);
+      db.exec(side.tables);
+    } catch (error) {
+      throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `${side.store}: ${sqliteMessage(error)}`, side.anchor);
+    } finally {
+      db?.close();
+    }
+  }
+}
+
 export type Store = ReturnType<typeof openStore>;
 
-/** Opens (creating when needed) the database at `path`; a file that cannot be used refuses to boot. */
-export function openStore(path: string) {
+/** Opens the audit database with the five side stores attached; an audit database it cannot use refuses to boot. */
+export function openStore(auditDbPath: string) {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // WAL with NORMAL sync stays consistent after a crash and spares an fsync per mint_log row.
-    db.pragma('synchronous = NORMAL');
+    mkdirSync(dirname(auditDbPath), { recursive: true });
+    db = new Database(auditDbPath);
+    useSqlite(db, 'main');
     db.pragma('busy_timeout = 2000');
-    db.exec(SCHEMA);
+    db.exec(AUDIT_SCHEMA);
   } catch (error) {
-    const reason = (error as { code?: string }).code ?? 'error';
-    throw new BootFailError(
-      'BROKER_AUDIT_DB_PATH',
-      path,
-      `cannot open the SQLite database (${reason})`,
-      'audit-sqlite',
-    );
+    throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `SqliteAnchor: ${sqliteMessage(error)}`, 'audit-sqlite');
+  }
+  try {
+    for (const side of SIDE_STORES) {
+      db.prepare('ATTACH DATABASE ? AS ?').run(sideStorePath(auditDbPath, side.schema), side.schema);
+      useSqlite(db, side.schema);
+      db.exec(side.tables);
+    }
+  } catch (error) {
+    db.close();
+    throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `SqliteAnchor: ${sqliteMessage(error)}`, 'audit-sqlite');
   }
   const q = {
     insertSiwe: db.prepare(
@@ -149,11 +226,14 @@ export function openStore(path: string) {
     listLinks: (master: string) => q.listLinks.all(master) as LinkRow[],
     logMint: (m: MintLogRow) => void q.insertMint.run(m),
     listMints: () => q.listMints.all() as MintLogRow[],
-    /** Readiness probe: the database answers and accepts writes. */
-    probe: () => {
-      db.prepare('SELECT 1').get();
-      db.prepare('BEGIN IMMEDIATE').run();
-      db.prepare('ROLLBACK').run();
+    /** Readiness probe of one file, as the broker's: true when a probe table can be created in it. */
+    writable: (schema: SideStore | 'main') => {
+      try {
+        db.exec(`CREATE TABLE IF NOT EXISTS ${schema}._readyz_probe (id INTEGER PRIMARY KEY)`);
+        return true;
+      } catch {
+        return false;
+      }
     },
     close: () => db.close(),
   };
