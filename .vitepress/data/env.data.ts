@@ -19,7 +19,9 @@ export default defineLoader({
     if (!envPath)
       throw new DataFileError(`${file} is missing; the environment reference page is rendered from it.`);
     if (!upstreamPath)
-      throw new DataFileError('docs/reference/upstream.yaml is missing; it names the broker the pages describe.');
+      throw new DataFileError(
+        'docs/reference/upstream.yaml is missing; it names the broker the pages describe.',
+      );
     const upstream = parseUpstream(readFileSync(upstreamPath, 'utf8'), 'docs/reference/upstream.yaml');
     return buildEnvView(readFileSync(envPath, 'utf8'), file, upstream.short);
   },

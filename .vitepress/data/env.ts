@@ -99,9 +99,7 @@ export function buildEnvView(text: string, file: string, commit = 'the documente
         rangeHtml: inlineHtml(rangeText(variable)),
         invalidHtml: inlineHtml(variable.invalid),
         status: variable.status,
-        statusHtml: inlineHtml(
-          status && variable.statusNote ? `${status}: ${variable.statusNote}` : status,
-        ),
+        statusHtml: inlineHtml(status && variable.statusNote ? `${status}: ${variable.statusNote}` : status),
         troubleshooting: anchors[0] ?? null,
         anchors,
       };

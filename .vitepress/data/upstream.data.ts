@@ -13,7 +13,9 @@ export default defineLoader({
   load(files: string[]): Upstream {
     const [path] = files;
     if (!path)
-      throw new DataFileError('docs/reference/upstream.yaml is missing; it names the broker the pages describe.');
+      throw new DataFileError(
+        'docs/reference/upstream.yaml is missing; it names the broker the pages describe.',
+      );
     return parseUpstream(readFileSync(path, 'utf8'), 'docs/reference/upstream.yaml');
   },
 });

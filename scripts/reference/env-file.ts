@@ -103,7 +103,9 @@ export function parseEnvFile(text: string, file = 'docs/reference/env.yaml'): En
     const lines = result.error.issues.map(
       (issue) => `  - ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`,
     );
-    throw new EnvFileError(`${file} does not have the expected shape:\n${lines.join('\n')}\n${ENV_FILE_HINT}`);
+    throw new EnvFileError(
+      `${file} does not have the expected shape:\n${lines.join('\n')}\n${ENV_FILE_HINT}`,
+    );
   }
   const seen = new Set<string>();
   for (const group of result.data.groups) {
@@ -173,7 +175,9 @@ export class EnvSpec {
 
   /** Names of every variable the given reader reads. */
   names(readBy?: EnvGroup['readBy']): string[] {
-    return this.file.groups.filter((g) => !readBy || g.readBy === readBy).flatMap((g) => g.vars.map((v) => v.name));
+    return this.file.groups
+      .filter((g) => !readBy || g.readBy === readBy)
+      .flatMap((g) => g.vars.map((v) => v.name));
   }
 }
 

@@ -22,7 +22,10 @@ const upstreamSchema = z
     readyzDocs: z.url(),
   })
   .strict()
-  .refine((u) => u.commit.startsWith(u.short), { message: 'short must be a prefix of commit', path: ['short'] });
+  .refine((u) => u.commit.startsWith(u.short), {
+    message: 'short must be a prefix of commit',
+    path: ['short'],
+  });
 
 export type Upstream = z.output<typeof upstreamSchema>;
 
@@ -51,7 +54,9 @@ export function loadUpstream(file = UPSTREAM_FILE): Upstream {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UpstreamFileError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UpstreamFileError(
+      `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseUpstream(text, file);
 }

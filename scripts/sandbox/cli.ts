@@ -118,7 +118,6 @@ async function main(): Promise<void> {
     pid: process.pid,
   };
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  process.stdout.write(describe(sandbox, flags['show-secrets']));
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -132,6 +131,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  // Only now that a signal stops it cleanly does the banner tell the user (or a test) it is up.
+  process.stdout.write(describe(sandbox, flags['show-secrets']));
   // A launcher that dies without passing its signal on (a shell between npm and us) leaves us orphaned.
   const parent = process.ppid;
   setInterval(() => {

@@ -135,7 +135,8 @@ function strictInt(env: Env, spec: EnvSpec, name: string, kind: IntKind): number
 function rangedInt(env: Env, spec: EnvSpec, name: string, kind: IntKind): number {
   const value = strictInt(env, spec, name, kind);
   const { min, max } = spec.bounds(name);
-  if (value < min || value > max) throw new StartupError(`${name} must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new StartupError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -150,7 +151,8 @@ function lenientInt(env: Env, spec: EnvSpec, name: string, kind: IntKind): numbe
 const flag = (env: Env, name: string) => env[name] === 'true';
 
 /** Set (even to an empty text) wins over the default, as Rust's `env::var(..).unwrap_or(..)`. */
-const text = (env: Env, spec: EnvSpec, name: string, home: string) => env[name] ?? spec.textDefault(name, home);
+const text = (env: Env, spec: EnvSpec, name: string, home: string) =>
+  env[name] ?? spec.textDefault(name, home);
 
 const entries = (raw: string) => [
   ...new Set(
@@ -238,6 +240,11 @@ export function loadConfig(env: Env, spec: EnvSpec = loadEnvSpec()): BrokerConfi
     metricsEnabled: flag(env, 'BROKER_METRICS_ENABLED'),
     shutdownGraceSeconds,
     ntpMaxSkewSeconds: lenientInt(env, spec, 'BROKER_NTP_MAX_SKEW_SECONDS', 'u64'),
-    rateLimitChallengesPerHourPerIp: lenientInt(env, spec, 'BROKER_RATE_LIMIT_CHALLENGES_PER_HOUR_PER_IP', 'u64'),
+    rateLimitChallengesPerHourPerIp: lenientInt(
+      env,
+      spec,
+      'BROKER_RATE_LIMIT_CHALLENGES_PER_HOUR_PER_IP',
+      'u64',
+    ),
   };
 }

@@ -48,7 +48,11 @@ function fail(purpose: KeyPurpose, path: string, reason: string): never {
 }
 
 /** Writes a new key file (mode 0600); like `keygen`, it never overwrites one. Returns false when one exists. */
-export function createKeyFile(path: string, purpose: KeyPurpose, now = Math.floor(Date.now() / 1000)): boolean {
+export function createKeyFile(
+  path: string,
+  purpose: KeyPurpose,
+  now = Math.floor(Date.now() / 1000),
+): boolean {
   if (existsSync(path)) return false;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const file = {
@@ -81,7 +85,8 @@ function fields(text: string, purpose: KeyPurpose): Parsed | string {
   // An OIDC file written before purpose tags existed counts as oidc; a session file must say session.
   const tag = o.purpose ?? (purpose === 'oidc' ? 'oidc' : undefined);
   if (tag === undefined) return 'missing field `purpose`';
-  if (tag !== 'oidc' && tag !== 'session') return `unknown variant ${rustDebug(String(tag))}, expected \`oidc\` or \`session\``;
+  if (tag !== 'oidc' && tag !== 'session')
+    return `unknown variant ${rustDebug(String(tag))}, expected \`oidc\` or \`session\``;
   return { kid: o.kid as string, private_key_pem: o.private_key_pem as string, purpose: tag };
 }
 
@@ -132,7 +137,10 @@ export function loadKey(path: string, purpose: KeyPurpose): SigningKey {
       privateKey = undefined;
     }
   }
-  if (privateKey?.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+  if (
+    privateKey?.asymmetricKeyType !== 'ec' ||
+    privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+  ) {
     return fail(purpose, path, 'internal: decode pkcs8 pem: not a PKCS#8 PEM P-256 private key');
   }
   const publicKey = createPublicKey(privateKey);

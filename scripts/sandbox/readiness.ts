@@ -39,7 +39,13 @@ export function runChecks(ctx: BrokerContext): Check[] {
     // wallet_sig is the only method this build has compiled in.
     if (method === 'wallet_sig') {
       checks.push(
-        probe(ctx, 'auth/wallet_sig', 'auth_nonces', 'wallet_sig: nonce store writable', 'auth_nonces table not writable'),
+        probe(
+          ctx,
+          'auth/wallet_sig',
+          'auth_nonces',
+          'wallet_sig: nonce store writable',
+          'auth_nonces table not writable',
+        ),
       );
     }
   }

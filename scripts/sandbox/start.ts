@@ -7,9 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { createBroker } from './broker.ts';
 import { loadEnvSpec } from '../reference/env-file.ts';
 import { loadUpstream, upstreamLabel } from '../reference/upstream.ts';
+import { createBroker } from './broker.ts';
 import { loadConfig } from './config.ts';
 import { createKeyFile } from './keys.ts';
 import { findMoto, freePort, MOTO_INSTALL_HINT, type RunningMoto, startMoto } from './moto.ts';
@@ -84,7 +84,9 @@ const SANDBOX_KEYS = [
 function sandboxEnv(dir: string, port: number, env: Record<string, string | undefined>) {
   const read = new Set(toolingSpec.names('broker'));
   const overrides = Object.fromEntries(Object.entries(env).filter(([k]) => read.has(k)));
-  const roleGiven = ['BROKER_DATA_ROLE_ARN', 'BROKER_AGENT_ROLE_ARN', 'ACCOUNT_ID'].some((k) => k in overrides);
+  const roleGiven = ['BROKER_DATA_ROLE_ARN', 'BROKER_AGENT_ROLE_ARN', 'ACCOUNT_ID'].some(
+    (k) => k in overrides,
+  );
   return {
     HOME: env.HOME,
     BROKER_DEV_MODE: 'true',

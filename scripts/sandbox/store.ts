@@ -138,7 +138,12 @@ export function checkSideStores(auditDbPath: string): void {
       useSqlite(db, side.schema);
       db.exec(side.tables);
     } catch (error) {
-      throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `${side.store}: ${sqliteMessage(error)}`, side.anchor);
+      throw new BootFailError(
+        'BROKER_AUDIT_DB_PATH',
+        auditDbPath,
+        `${side.store}: ${sqliteMessage(error)}`,
+        side.anchor,
+      );
     } finally {
       db?.close();
     }
@@ -157,7 +162,12 @@ export function openStore(auditDbPath: string) {
     db.pragma('busy_timeout = 2000');
     db.exec(AUDIT_SCHEMA);
   } catch (error) {
-    throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `SqliteAnchor: ${sqliteMessage(error)}`, 'audit-sqlite');
+    throw new BootFailError(
+      'BROKER_AUDIT_DB_PATH',
+      auditDbPath,
+      `SqliteAnchor: ${sqliteMessage(error)}`,
+      'audit-sqlite',
+    );
   }
   try {
     for (const side of SIDE_STORES) {
@@ -167,7 +177,12 @@ export function openStore(auditDbPath: string) {
     }
   } catch (error) {
     db.close();
-    throw new BootFailError('BROKER_AUDIT_DB_PATH', auditDbPath, `SqliteAnchor: ${sqliteMessage(error)}`, 'audit-sqlite');
+    throw new BootFailError(
+      'BROKER_AUDIT_DB_PATH',
+      auditDbPath,
+      `SqliteAnchor: ${sqliteMessage(error)}`,
+      'audit-sqlite',
+    );
   }
   const q = {
     insertSiwe: db.prepare(

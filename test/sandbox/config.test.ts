@@ -2,7 +2,15 @@
 // start-up errors of its config.rs, then each BOOT_FAIL check of its boot.rs in order, values quoted like
 // Rust's {:?}. The expected lines are written here from reading that code; numbers come from env.yaml.
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,9 +33,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fresh = () => mkdtempSync(join(root, 'c-'));
 
 const ROLE = 'arn:aws:iam::111122223333:role/agentkeys-data-role';
-const base = { HOME: '/home/op', BROKER_OIDC_ISSUER: 'https://broker.example.org', BROKER_DATA_ROLE_ARN: ROLE };
+const base = {
+  HOME: '/home/op',
+  BROKER_OIDC_ISSUER: 'https://broker.example.org',
+  BROKER_DATA_ROLE_ARN: ROLE,
+};
 // One line: the variable, its value quoted (or redacted), the reason, the anchor last.
-const LINE = /^BOOT_FAIL: [A-Z_]+=(?:"(?:[^"\\\n]|\\.)*"|\[redacted: key material\]): [^\n]+; see runbook §[a-z0-9-]+$/;
+const LINE =
+  /^BOOT_FAIL: [A-Z_]+=(?:"(?:[^"\\\n]|\\.)*"|\[redacted: key material\]): [^\n]+; see runbook §[a-z0-9-]+$/;
 
 function refusal(run: () => unknown): BootFailError | StartupError {
   try {
@@ -75,7 +88,9 @@ describe('loadConfig: the settings the broker reads before its BOOT_FAIL checks'
   it('takes the data role from BROKER_DATA_ROLE_ARN, then BROKER_AGENT_ROLE_ARN, then ACCOUNT_ID', () => {
     const { BROKER_DATA_ROLE_ARN: _, ...noRole } = base;
     const legacy = 'arn:aws:iam::1:role/agentkeys-agent';
-    expect(loadConfig({ ...noRole, BROKER_AGENT_ROLE_ARN: legacy, ACCOUNT_ID: '2' }).dataRoleArn).toBe(legacy);
+    expect(loadConfig({ ...noRole, BROKER_AGENT_ROLE_ARN: legacy, ACCOUNT_ID: '2' }).dataRoleArn).toBe(
+      legacy,
+    );
     expect(loadConfig({ ...noRole, ACCOUNT_ID: '444455556666' }).dataRoleArn).toBe(
       'arn:aws:iam::444455556666:role/agentkeys-data-role',
     );
@@ -94,9 +109,15 @@ describe('loadConfig: the settings the broker reads before its BOOT_FAIL checks'
       expect(loadConfig({ ...base, BROKER_OIDC_ISSUER: issuer }).issuer).toBe(issuer);
     }
     // In dev mode anything goes, even a value that is no URL; the SIWE domain is what follows "://".
-    const dev = loadConfig({ ...base, BROKER_DEV_MODE: 'true', BROKER_OIDC_ISSUER: 'http://127.0.0.1:8091/x' });
+    const dev = loadConfig({
+      ...base,
+      BROKER_DEV_MODE: 'true',
+      BROKER_OIDC_ISSUER: 'http://127.0.0.1:8091/x',
+    });
     expect(dev.siweDomain).toBe('127.0.0.1:8091');
-    expect(loadConfig({ ...base, BROKER_DEV_MODE: 'true', BROKER_OIDC_ISSUER: 'broker' }).siweDomain).toBe('broker');
+    expect(loadConfig({ ...base, BROKER_DEV_MODE: 'true', BROKER_OIDC_ISSUER: 'broker' }).siweDomain).toBe(
+      'broker',
+    );
   });
 
   it('turns a switch on only for the exact text "true"', () => {
@@ -115,12 +136,20 @@ describe('loadConfig: the settings the broker reads before its BOOT_FAIL checks'
     });
     expect([lenient.requestBodyLimitBytes, lenient.sessionJwtTtlSeconds]).toEqual([1048576, 18000]);
     // The session TTL range of env.yaml is documented, not enforced; a body limit of 0 is taken as it is.
-    const taken = loadConfig({ ...base, BROKER_SESSION_JWT_TTL_SECONDS: '10', BROKER_REQUEST_BODY_LIMIT_BYTES: '0' });
+    const taken = loadConfig({
+      ...base,
+      BROKER_SESSION_JWT_TTL_SECONDS: '10',
+      BROKER_REQUEST_BODY_LIMIT_BYTES: '0',
+    });
     expect([taken.sessionJwtTtlSeconds, taken.requestBodyLimitBytes]).toEqual([10, 0]);
   });
 
   it.each([
-    ['the issuer is unset', { BROKER_OIDC_ISSUER: undefined }, 'Error: missing required env var: BROKER_OIDC_ISSUER'],
+    [
+      'the issuer is unset',
+      { BROKER_OIDC_ISSUER: undefined },
+      'Error: missing required env var: BROKER_OIDC_ISSUER',
+    ],
     [
       'no data role is given',
       { BROKER_DATA_ROLE_ARN: undefined },
@@ -237,7 +266,11 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
   it('boots the default build and creates the six SQLite files beside each other', () => {
     const { dir, vars } = env();
     createBroker(loadConfig(vars)).close();
-    expect(readdirSync(join(dir, 'state')).filter((f) => f.endsWith('.sqlite')).sort()).toEqual([
+    expect(
+      readdirSync(join(dir, 'state'))
+        .filter((f) => f.endsWith('.sqlite'))
+        .sort(),
+    ).toEqual([
       'audit.sqlite',
       'auth_nonces.sqlite',
       'grants.sqlite',
@@ -258,13 +291,15 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
   it('oidc-keypair: a pasted key instead of a path is refused without printing it', () => {
     const { vars } = env();
     const line = bootFail({ ...vars, BROKER_OIDC_KEYPAIR_PATH: pem }).line;
-    expect(line).toMatch(/^BOOT_FAIL: BROKER_OIDC_KEYPAIR_PATH=\[redacted: key material\]: OIDC keypair file does not exist/);
+    expect(line).toMatch(
+      /^BOOT_FAIL: BROKER_OIDC_KEYPAIR_PATH=\[redacted: key material\]: OIDC keypair file does not exist/,
+    );
     expect(line).not.toContain(pem.split('\n')[1]?.slice(0, 24));
   });
 
   it('session-keypair: the OIDC key file given as the session key', () => {
-    const { vars } = env();
-    const oidc = vars.BROKER_OIDC_KEYPAIR_PATH ?? join(vars.HOME as string, '.agentkeys/broker/oidc-keypair.json');
+    const { dir, vars } = env();
+    const oidc = join(dir, '.agentkeys', 'broker', 'oidc-keypair.json');
     expect(bootFail({ ...vars, BROKER_SESSION_KEYPAIR_PATH: oidc }).line).toBe(
       `BOOT_FAIL: BROKER_SESSION_KEYPAIR_PATH="${oidc}": internal: keypair at ${oidc} has purpose Oidc but slot expects Session; see runbook §session-keypair`,
     );
@@ -307,7 +342,9 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
     writeFileSync(join(dir, 'file'), 'x');
     const audit = join(dir, 'file', 'audit.sqlite');
     expect(bootFail({ ...vars, BROKER_AUDIT_DB_PATH: audit }).line).toMatch(
-      new RegExp(`^BOOT_FAIL: BROKER_AUDIT_DB_PATH="${audit}": AuthNonceStore: .+; see runbook §auth-nonces-db$`),
+      new RegExp(
+        `^BOOT_FAIL: BROKER_AUDIT_DB_PATH="${audit}": AuthNonceStore: .+; see runbook §auth-nonces-db$`,
+      ),
     );
   });
 
@@ -366,7 +403,9 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
   it('accepts a key file readable by others and any kid, as the broker does', () => {
     const { dir, vars } = env();
     const path = join(dir, 'loose.json');
-    writeFileSync(path, JSON.stringify({ kid: 'any-kid', private_key_pem: pem, purpose: 'oidc' }), { mode: 0o644 });
+    writeFileSync(path, JSON.stringify({ kid: 'any-kid', private_key_pem: pem, purpose: 'oidc' }), {
+      mode: 0o644,
+    });
     const broker = createBroker(loadConfig({ ...vars, BROKER_OIDC_KEYPAIR_PATH: path }));
     expect(broker.context.oidcKey.kid).toBe('any-kid');
     broker.close();

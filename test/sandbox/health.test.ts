@@ -12,7 +12,9 @@ describe('GET /healthz', () => {
     expect(res).toEqual({ status: 200, body: 'ok' });
     const raw = await t.app.request('/healthz');
     const upstream = loadUpstream();
-    expect(raw.headers.get(UPSTREAM_HEADER)).toBe(`agentkeys-broker-server@${upstream.commit} (${upstream.pr})`);
+    expect(raw.headers.get(UPSTREAM_HEADER)).toBe(
+      `agentkeys-broker-server@${upstream.commit} (${upstream.pr})`,
+    );
     expect(upstream).toMatchObject({ short: 'c9e1694', pr: 'PR #104' });
     expect((await t.app.request('/readyz')).headers.get(UPSTREAM_HEADER)).toBeNull();
   });
