@@ -1,11 +1,10 @@
 // createBroker(config): the sandbox broker as a hono app that never listens, plus close().
-import { mkdirSync } from 'node:fs';
 import { type Context, Hono } from 'hono';
-import { BootFailError, type BrokerConfig } from './config.ts';
+import { loadUpstream } from '../reference/upstream.ts';
+import { runBootChecks } from './boot.ts';
+import type { BrokerConfig } from './config.ts';
 import type { BrokerContext } from './context.ts';
 import { internal, isFailure } from './http.ts';
-import { loadOrCreateKey } from './keys.ts';
-import { readiness, runChecks } from './readiness.ts';
 import { emailRoutes } from './routes/auth-email.ts';
 import { oauth2Routes } from './routes/auth-oauth2.ts';
 import { walletAuthRoutes } from './routes/auth-wallet.ts';
@@ -15,7 +14,11 @@ import { healthRoutes } from './routes/health.ts';
 import { mintRoutes } from './routes/mint.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { walletLinkRoutes } from './routes/wallet-links.ts';
-import { openStore } from './store.ts';
+
+/** Response header of the sandbox's /healthz naming the broker it stands in for; the real broker sends none. */
+export const UPSTREAM_HEADER = 'x-agentkeys-upstream';
+const upstream = loadUpstream();
+const upstreamHeaderValue = `${upstream.crate}@${upstream.commit} (${upstream.pr})`;
 
 export interface Broker {
   app: Hono;
@@ -43,45 +46,25 @@ function allowedMethods(app: Hono): { pattern: RegExp; allow: string }[] {
   }));
 }
 
-/** Builds the broker: loads or creates both keys, opens SQLite, wires the routes. Throws BootFailError. */
+/** Builds the broker: runs the BOOT_FAIL checks (keys, SQLite files, plug-ins), wires the routes. Throws BootFailError. */
 export function createBroker(config: BrokerConfig, options: BrokerOptions = {}): Broker {
-  try {
-    mkdirSync(config.dataDir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new BootFailError(
-      'BROKER_DATA_DIR',
-      config.dataDir,
-      `cannot create the directory (${code})`,
-      'data-dir',
-    );
-  }
-  const oidcKey = loadOrCreateKey(config.oidcKeypairPath, 'oidc');
-  const sessionKey = loadOrCreateKey(config.sessionKeypairPath, 'session');
-  const store = openStore(config.auditDbPath);
+  const { oidcKey, sessionKey, store, authMethods } = runBootChecks(config);
   const ctx: BrokerContext = {
     config,
     store,
     oidcKey,
     sessionKey,
+    authMethods,
     pendingSiwe: new Map(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
-  // Strict mode turns every check that is not ready, degraded ones included, into a refusal to boot.
-  if (config.refuseToBootStrict) {
-    const failing = readiness(runChecks(ctx)).checks[0];
-    if (failing) {
-      store.close();
-      throw new BootFailError(
-        'BROKER_REFUSE_TO_BOOT_STRICT',
-        'true',
-        `readiness check ${failing.name} is ${failing.status}: ${failing.detail}`,
-        `readyz-${failing.name}`,
-      );
-    }
-  }
 
   const app = new Hono();
+  // The body of /healthz stays the broker's plain `ok`; a header says which broker commit this stands in for.
+  app.use('/healthz', async (c, next) => {
+    await next();
+    c.res.headers.set(UPSTREAM_HEADER, upstreamHeaderValue);
+  });
   healthRoutes(app, ctx);
   oidcRoutes(app, ctx);
   mintRoutes(app, ctx);
@@ -91,13 +74,8 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
   walletLinkRoutes(app, ctx);
   // The sandbox behaves as a broker built with exactly the features of the enabled sign-in methods:
   // without email_link or oauth2_google their routes do not exist, as on a default build.
-  try {
-    if (config.authMethods.includes('email_link')) emailRoutes(app, ctx);
-    if (config.authMethods.includes('oauth2_google')) oauth2Routes(app, ctx);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+  if (authMethods.includes('email_link')) emailRoutes(app, ctx);
+  if (authMethods.includes('oauth2_google')) oauth2Routes(app, ctx);
 
   const served = allowedMethods(app);
   // A known path asked with another method is 405 with an Allow header; anything else is 404. Both empty.

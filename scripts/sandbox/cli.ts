@@ -2,8 +2,15 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BOOT_FAIL_EXIT_CODE, BootFailError } from './config.ts';
-import { DEFAULT_BROKER_PORT, DEFAULT_MOTO_PORT, type Sandbox, startSandbox, testWallet } from './start.ts';
+import { BOOT_FAIL_EXIT_CODE, BootFailError, StartupError } from './config.ts';
+import {
+  DEFAULT_BROKER_PORT,
+  DEFAULT_MOTO_PORT,
+  PORT_RANGE,
+  type Sandbox,
+  startSandbox,
+  testWallet,
+} from './start.ts';
 
 const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no-moto] [--dir DIR] [--show-secrets]
   --broker-port N   broker port on 127.0.0.1 (default ${DEFAULT_BROKER_PORT}; 0 picks a free one)
@@ -20,8 +27,9 @@ function usage(message: string): never {
 
 function port(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) > 65535)
-    usage(`--${flag} must be a port number 0-65535 (got ${value})`);
+  const { min, max } = PORT_RANGE;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    usage(`--${flag} must be a port number ${min}-${max} (got ${value})`);
   return Number(value);
 }
 
@@ -46,7 +54,7 @@ function parse() {
 
 function describe(sandbox: Sandbox, showSecrets: boolean): string {
   const lines = [
-    'AgentKeys sandbox is up (loopback only).',
+    `AgentKeys sandbox is up (loopback only), standing in for agentkeys-broker-server ${sandbox.upstream}.`,
     `  broker  ${sandbox.brokerUrl}  issuer ${sandbox.issuer}`,
     `  moto    ${sandbox.motoUrl ?? 'not running'}`,
     `  state   ${sandbox.dir}`,
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
   try {
     sandbox = await startSandbox(options);
   } catch (error) {
-    if (error instanceof BootFailError) {
+    if (error instanceof BootFailError || error instanceof StartupError) {
       process.stderr.write(`${error.line}\n`);
       process.exit(BOOT_FAIL_EXIT_CODE);
     }
@@ -110,7 +118,6 @@ async function main(): Promise<void> {
     pid: process.pid,
   };
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  process.stdout.write(describe(sandbox, flags['show-secrets']));
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -124,6 +131,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  // Only now that a signal stops it cleanly does the banner tell the user (or a test) it is up.
+  process.stdout.write(describe(sandbox, flags['show-secrets']));
   // A launcher that dies without passing its signal on (a shell between npm and us) leaves us orphaned.
   const parent = process.ppid;
   setInterval(() => {

@@ -44,6 +44,8 @@ export interface BrokerContext {
   store: Store;
   oidcKey: SigningKey;
   sessionKey: SigningKey;
+  /** Sign-in methods in use, in BROKER_AUTH_METHODS order. */
+  authMethods: string[];
   /** SIWE challenges by request id; like the broker's, lost when the process restarts. */
   pendingSiwe: Map<string, PendingSiwe>;
   /** Unix seconds; replaceable so tests can move time. */

@@ -1,10 +1,13 @@
-// SQLite state of the sandbox broker. The tables and their rules follow the broker's stores (mint_log,
-// auth_nonces, wallets, grants, identity_links, email_tokens + email_request_status, email_rate_limits,
-// oauth2_pending, oauth2_rate_limits), kept in one file; sandbox_oauth2_codes stands in for Google.
+// SQLite state of the sandbox broker, laid out as the broker's: the audit database (mint_log) and, in its
+// folder, one file per store — five it always opens, two more with email-link and two with Google sign-in.
+// The files are attached to one connection under their own names, so a backup or a broken file behaves alike.
+// Tables and their rules follow the broker's stores.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AuthMethod } from './config.ts';
 import { BootFailError } from './config.ts';
+import { osError } from './keys.ts';
 
 /** A grant row; its integers are bigints because the broker takes any i64 for them. */
 export interface GrantRow {
@@ -54,89 +57,236 @@ export type SignInStatus =
   | { status: 'failed'; reason: string }
   | { status: 'unknown' };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS mint_log (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, minted_at INTEGER NOT NULL, requester_token_hash TEXT NOT NULL,
-  requester_wallet TEXT NOT NULL, requested_role TEXT NOT NULL, session_duration_seconds INTEGER NOT NULL,
-  sts_session_name TEXT NOT NULL, outcome TEXT NOT NULL, outcome_detail TEXT
-);
-CREATE TABLE IF NOT EXISTS auth_nonces (
+export const SIDE_STORES = [
+  {
+    schema: 'auth_nonces',
+    store: 'AuthNonceStore',
+    anchor: 'auth-nonces-db',
+    tables: `CREATE TABLE IF NOT EXISTS auth_nonces.auth_nonces (
   nonce TEXT PRIMARY KEY, address TEXT NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   consumed_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS wallets (
+);`,
+  },
+  {
+    schema: 'wallets',
+    store: 'WalletStore',
+    anchor: 'wallets-db',
+    tables: `CREATE TABLE IF NOT EXISTS wallets.wallets (
   omni_account TEXT NOT NULL, address TEXT NOT NULL, role TEXT NOT NULL, parent_address TEXT,
   created_at INTEGER NOT NULL, PRIMARY KEY (omni_account, address)
-);
-CREATE TABLE IF NOT EXISTS grants (
+);`,
+  },
+  {
+    schema: 'grants',
+    store: 'GrantStore',
+    anchor: 'grants-db',
+    tables: `CREATE TABLE IF NOT EXISTS grants.grants (
   grant_id TEXT PRIMARY KEY, master_omni_account TEXT NOT NULL, daemon_address TEXT NOT NULL, service TEXT NOT NULL,
   scope_path TEXT NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, max_uses INTEGER NOT NULL,
   used_count INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER, audit_proof TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS identity_links (
+);`,
+  },
+  {
+    schema: 'identity_links',
+    store: 'IdentityLinkStore',
+    anchor: 'identity-links-db',
+    tables: `CREATE TABLE IF NOT EXISTS identity_links.identity_links (
   omni_account TEXT NOT NULL, identity_type TEXT NOT NULL, identity_value TEXT NOT NULL, linked_at INTEGER NOT NULL,
   PRIMARY KEY (omni_account, identity_type, identity_value)
-);
-CREATE TABLE IF NOT EXISTS email_tokens (
+);`,
+  },
+  {
+    // Opened like the broker's, whose idempotency store is no longer consulted by any route.
+    schema: 'idempotency',
+    store: 'IdempotencyStore',
+    anchor: 'idempotency-db',
+    tables: `CREATE TABLE IF NOT EXISTS idempotency.idempotency_keys (
+  key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL
+);`,
+  },
+] as const;
+
+/** The stores a sign-in method adds, in the order the broker opens them (boot.ts checks them). */
+export const SIGN_IN_STORES = [
+  {
+    method: 'email_link',
+    schema: 'email_tokens',
+    store: 'EmailTokenStore',
+    anchor: 'email-tokens-db',
+    tables: `CREATE TABLE IF NOT EXISTS email_tokens.email_tokens (
   token_hash TEXT PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, email TEXT NOT NULL, issued_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL, consumed_at INTEGER
 );
-CREATE TABLE IF NOT EXISTS email_request_status (
+CREATE TABLE IF NOT EXISTS email_tokens.email_request_status (
   request_id TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('pending','verified','failed')),
   session_jwt TEXT, omni_account TEXT, expires_at INTEGER NOT NULL, failure_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS email_rate_limits (
+);`,
+  },
+  {
+    method: 'email_link',
+    schema: 'email_rate_limits',
+    store: 'EmailRateLimitStore',
+    anchor: 'email-rate-limits-db',
+    tables: `CREATE TABLE IF NOT EXISTS email_rate_limits.email_rate_limits (
   bucket_id TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (bucket_id, window_start)
-);
-CREATE TABLE IF NOT EXISTS oauth2_pending (
+);`,
+  },
+  {
+    method: 'oauth2_google',
+    schema: 'oauth2_pending',
+    store: 'OAuth2PendingStore',
+    anchor: 'oauth2-pending-db',
+    tables: `CREATE TABLE IF NOT EXISTS oauth2_pending.oauth2_pending (
   request_id TEXT PRIMARY KEY, provider TEXT NOT NULL, pkce_verifier TEXT NOT NULL, nonce TEXT NOT NULL,
   issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, consumed_at INTEGER,
   status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','verified','failed')),
   session_jwt TEXT, omni_account TEXT, identity_value TEXT, failure_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS oauth2_rate_limits (
+);`,
+  },
+  {
+    // The broker reuses the email rate-limit table layout in this file.
+    method: 'oauth2_google',
+    schema: 'oauth2_rate_limits',
+    store: 'OAuth2 rate-limit store',
+    anchor: 'oauth2-rate-limits-db',
+    tables: `CREATE TABLE IF NOT EXISTS oauth2_rate_limits.email_rate_limits (
   bucket_id TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (bucket_id, window_start)
-);
-CREATE TABLE IF NOT EXISTS sandbox_oauth2_codes (
-  code TEXT PRIMARY KEY, request_id TEXT NOT NULL, nonce TEXT NOT NULL, sub TEXT NOT NULL, email TEXT NOT NULL,
-  used_at INTEGER
+);`,
+  },
+] as const;
+
+export type SideStore = (typeof SIDE_STORES)[number]['schema'] | (typeof SIGN_IN_STORES)[number]['schema'];
+
+const AUDIT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS main.mint_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, minted_at INTEGER NOT NULL, requester_token_hash TEXT NOT NULL,
+  requester_wallet TEXT NOT NULL, requested_role TEXT NOT NULL, session_duration_seconds INTEGER NOT NULL,
+  sts_session_name TEXT NOT NULL, outcome TEXT NOT NULL, outcome_detail TEXT
 );
 `;
 
-// Tables of sandboxes made before the schema followed the broker's; dropped (or kept aside) on open.
-const OLD_TABLES = ['siwe_requests', 'masters', 'wallet_links'];
+/** Where a side store lives: beside the audit database, as `<schema>.sqlite`. */
+export function sideStorePath(auditDbPath: string, schema: SideStore): string {
+  return join(dirname(auditDbPath), `${schema}.sqlite`);
+}
 
+const sqliteMessage = (error: unknown) => {
+  const e = error as NodeJS.ErrnoException;
+  return e.code && !e.code.startsWith('SQLITE') ? osError(error) : (e.message ?? String(error));
+};
+
+function useSqlite(db: Database.Database, schema: string): void {
+  db.pragma(`${schema}.journal_mode = WAL`);
+  // WAL with NORMAL sync stays consistent after a crash and spares an fsync per row.
+  db.pragma(`${schema}.synchronous = NORMAL`);
+}
+
+// Sandboxes made before the tables followed the broker's kept other tables in these files; they are
+// set aside (mint_log) or dropped (the rest) on open.
 function upgrade(db: Database.Database): void {
   const columns = db.prepare("SELECT name FROM pragma_table_info('mint_log')").all() as { name: string }[];
   if (columns.length > 0 && !columns.some((c) => c.name === 'requester_token_hash')) {
-    db.exec('ALTER TABLE mint_log RENAME TO mint_log_before_c9e1694');
+    db.exec('ALTER TABLE main.mint_log RENAME TO mint_log_before_c9e1694');
   }
-  for (const table of OLD_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
+  for (const table of ['main.siwe_requests', 'main.masters', 'main.wallet_links']) {
+    db.exec(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** Opens one store file on its own, creating the folder and file when needed; throws what SQLite says. */
+function tryStore(auditDbPath: string, side: { schema: SideStore; tables: string }): void {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(auditDbPath), { recursive: true });
+    db = new Database(':memory:');
+    db.prepare('ATTACH DATABASE ? AS ?').run(sideStorePath(auditDbPath, side.schema), side.schema);
+    useSqlite(db, side.schema);
+    db.exec(side.tables);
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Opens, in the broker's order, the five stores beside the audit database, creating the folder and each
+ * file when needed; the first that cannot be used refuses to boot with its own anchor.
+ */
+export function checkSideStores(auditDbPath: string): void {
+  for (const side of SIDE_STORES) {
+    try {
+      tryStore(auditDbPath, side);
+    } catch (error) {
+      throw new BootFailError(
+        'BROKER_AUDIT_DB_PATH',
+        auditDbPath,
+        `${side.store}: ${sqliteMessage(error)}`,
+        side.anchor,
+      );
+    }
+  }
+}
+
+/** Opens the stores of one sign-in method; the broker names the folder, not the file, when one fails. */
+export function checkSignInStores(auditDbPath: string, method: AuthMethod): void {
+  for (const side of SIGN_IN_STORES) {
+    if (side.method !== method) continue;
+    try {
+      tryStore(auditDbPath, side);
+    } catch (error) {
+      throw new BootFailError(
+        'BROKER_AUDIT_DB_PATH',
+        dirname(auditDbPath),
+        `${side.store}: ${sqliteMessage(error)}`,
+        side.anchor,
+      );
+    }
+  }
 }
 
 export type Store = ReturnType<typeof openStore>;
 
-/** Opens (creating when needed) the database at `path`; a file that cannot be used refuses to boot. */
-export function openStore(path: string) {
+/**
+ * Opens the audit database with the side stores attached (and those of the enabled sign-in methods);
+ * an audit database it cannot use refuses to boot.
+ */
+export function openStore(auditDbPath: string, methods: readonly string[] = []) {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // WAL with NORMAL sync stays consistent after a crash and spares an fsync per mint_log row.
-    db.pragma('synchronous = NORMAL');
+    mkdirSync(dirname(auditDbPath), { recursive: true });
+    db = new Database(auditDbPath);
+    useSqlite(db, 'main');
     db.pragma('busy_timeout = 2000');
     upgrade(db);
-    db.exec(SCHEMA);
+    db.exec(AUDIT_SCHEMA);
   } catch (error) {
-    const reason = (error as { code?: string }).code ?? 'error';
     throw new BootFailError(
       'BROKER_AUDIT_DB_PATH',
-      path,
-      `cannot open the SQLite database (${reason})`,
+      auditDbPath,
+      `SqliteAnchor: ${sqliteMessage(error)}`,
       'audit-sqlite',
     );
   }
+  try {
+    const stores = [...SIDE_STORES, ...SIGN_IN_STORES.filter((s) => methods.includes(s.method))];
+    for (const side of stores) {
+      db.prepare('ATTACH DATABASE ? AS ?').run(sideStorePath(auditDbPath, side.schema), side.schema);
+      useSqlite(db, side.schema);
+      db.exec(side.tables);
+    }
+    // Tables an earlier sandbox kept in these files under other names.
+    for (const table of ['auth_nonces.siwe_requests', 'wallets.masters', 'identity_links.wallet_links']) {
+      db.exec(`DROP TABLE IF EXISTS ${table}`);
+    }
+  } catch (error) {
+    db.close();
+    throw new BootFailError(
+      'BROKER_AUDIT_DB_PATH',
+      auditDbPath,
+      `SqliteAnchor: ${sqliteMessage(error)}`,
+      'audit-sqlite',
+    );
+  }
+
   const q = (sql: string) => db.prepare(sql);
 
   /** Single use within a lifetime: missing or spent rows look alike, as in the broker's stores. */
@@ -168,8 +318,12 @@ export function openStore(path: string) {
     return { allowed: true, retryAfter: 0 };
   }
 
-  function status(table: 'email_request_status' | 'oauth2_pending', requestId: string): SignInStatus {
-    const identity = table === 'oauth2_pending' ? 'identity_value' : 'NULL AS identity_value';
+  function status(
+    table: 'email_tokens.email_request_status' | 'oauth2_pending.oauth2_pending',
+    requestId: string,
+  ): SignInStatus {
+    const oauth2 = table === 'oauth2_pending.oauth2_pending';
+    const identity = oauth2 ? 'identity_value' : 'NULL AS identity_value';
     const row = q(
       `SELECT status, session_jwt, omni_account, ${identity}, expires_at, failure_reason FROM ${table}
        WHERE request_id = ?`,
@@ -190,7 +344,7 @@ export function openStore(path: string) {
       status: 'verified',
       session_jwt: row.session_jwt ?? '',
       omni_account: row.omni_account ?? '',
-      identity_value: table === 'oauth2_pending' ? (row.identity_value ?? '') : null,
+      identity_value: oauth2 ? (row.identity_value ?? '') : null,
       expires_at: row.expires_at,
     };
   }
@@ -199,7 +353,7 @@ export function openStore(path: string) {
     db,
     logMint: (m: MintLogRow) =>
       void q(
-        `INSERT INTO mint_log (minted_at, requester_token_hash, requester_wallet, requested_role,
+        `INSERT INTO main.mint_log (minted_at, requester_token_hash, requester_wallet, requested_role,
            session_duration_seconds, sts_session_name, outcome, outcome_detail)
          VALUES (@minted_at, @requester_token_hash, @requester_wallet, @requested_role,
            @session_duration_seconds, @sts_session_name, @outcome, @outcome_detail)`,
@@ -207,32 +361,29 @@ export function openStore(path: string) {
     listMints: () =>
       q(
         `SELECT minted_at, requester_token_hash, requester_wallet, requested_role, session_duration_seconds,
-           sts_session_name, outcome, outcome_detail FROM mint_log ORDER BY id`,
+           sts_session_name, outcome, outcome_detail FROM main.mint_log ORDER BY id`,
       ).all() as MintLogRow[],
 
     issueNonce: (nonce: string, address: string, issuedAt: number, expiresAt: number) =>
-      void q('INSERT INTO auth_nonces (nonce, address, issued_at, expires_at) VALUES (?, ?, ?, ?)').run(
-        nonce,
-        address,
-        issuedAt,
-        expiresAt,
-      ),
+      void q(
+        'INSERT INTO auth_nonces.auth_nonces (nonce, address, issued_at, expires_at) VALUES (?, ?, ?, ?)',
+      ).run(nonce, address, issuedAt, expiresAt),
     consumeNonce: (nonce: string, now: number) =>
       consume<{ address: string; expires_at: number; consumed_at: number | null }>(
-        'SELECT address, expires_at, consumed_at FROM auth_nonces WHERE nonce = ?',
-        'UPDATE auth_nonces SET consumed_at = ? WHERE nonce = ? AND consumed_at IS NULL',
+        'SELECT address, expires_at, consumed_at FROM auth_nonces.auth_nonces WHERE nonce = ?',
+        'UPDATE auth_nonces.auth_nonces SET consumed_at = ? WHERE nonce = ? AND consumed_at IS NULL',
         nonce,
         now,
       ),
     bindMasterWallet: (omni: string, address: string, now: number) =>
       void q(
-        `INSERT INTO wallets (omni_account, address, role, parent_address, created_at) VALUES (?, ?, 'master', NULL, ?)
+        `INSERT INTO wallets.wallets (omni_account, address, role, parent_address, created_at) VALUES (?, ?, 'master', NULL, ?)
          ON CONFLICT (omni_account, address) DO NOTHING`,
       ).run(omni, address, now),
 
     addGrant: (g: Omit<GrantRow, 'used_count' | 'revoked_at'>) =>
       void q(
-        `INSERT INTO grants (grant_id, master_omni_account, daemon_address, service, scope_path, granted_at,
+        `INSERT INTO grants.grants (grant_id, master_omni_account, daemon_address, service, scope_path, granted_at,
            expires_at, max_uses, used_count, revoked_at, audit_proof)
          VALUES (@grant_id, @master_omni_account, @daemon_address, @service, @scope_path, @granted_at,
            @expires_at, @max_uses, 0, NULL, @audit_proof)`,
@@ -242,62 +393,60 @@ export function openStore(path: string) {
       q(
         `SELECT grant_id, master_omni_account, daemon_address, service, scope_path, granted_at, expires_at,
            max_uses, used_count, revoked_at, audit_proof
-         FROM grants WHERE master_omni_account = ? ORDER BY granted_at DESC, rowid DESC`,
+         FROM grants.grants WHERE master_omni_account = ? ORDER BY granted_at DESC, rowid DESC`,
       )
         .safeIntegers(true)
         .all(owner) as GrantRow[],
     /** True only when this call revoked a live grant of `owner`. */
     revokeGrant: (id: string, owner: string, now: number) =>
       q(
-        `UPDATE grants SET revoked_at = ? WHERE grant_id = ? AND master_omni_account = ? AND revoked_at IS NULL`,
+        `UPDATE grants.grants SET revoked_at = ? WHERE grant_id = ? AND master_omni_account = ? AND revoked_at IS NULL`,
       ).run(now, id, owner).changes === 1,
 
     ownerOf: (type: string, value: string) =>
       (
-        q('SELECT omni_account FROM identity_links WHERE identity_type = ? AND identity_value = ?').get(
-          type,
-          value,
-        ) as { omni_account: string } | undefined
+        q(
+          'SELECT omni_account FROM identity_links.identity_links WHERE identity_type = ? AND identity_value = ?',
+        ).get(type, value) as { omni_account: string } | undefined
       )?.omni_account,
     link: (omni: string, type: string, value: string, now: number) =>
       void q(
-        `INSERT OR IGNORE INTO identity_links (omni_account, identity_type, identity_value, linked_at)
+        `INSERT OR IGNORE INTO identity_links.identity_links (omni_account, identity_type, identity_value, linked_at)
          VALUES (?, ?, ?, ?)`,
       ).run(omni, type, value, now),
     listLinks: (omni: string) =>
       q(
-        `SELECT omni_account, identity_type, identity_value, linked_at FROM identity_links
+        `SELECT omni_account, identity_type, identity_value, linked_at FROM identity_links.identity_links
          WHERE omni_account = ? ORDER BY linked_at DESC, rowid DESC`,
       ).all(omni) as LinkRow[],
 
     emailRateLimit: (bucket: string, now: number, window: number, limit: number) =>
-      rateLimit('email_rate_limits', bucket, now, window, limit),
+      rateLimit('email_rate_limits.email_rate_limits', bucket, now, window, limit),
     issueEmailToken: (tokenHash: string, requestId: string, email: string, now: number, expiresAt: number) =>
       db.transaction(() => {
         q(
-          `INSERT INTO email_tokens (token_hash, request_id, email, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+          `INSERT INTO email_tokens.email_tokens (token_hash, request_id, email, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
         ).run(tokenHash, requestId, email, now, expiresAt);
-        q(`INSERT INTO email_request_status (request_id, status, expires_at) VALUES (?, 'pending', ?)`).run(
-          requestId,
-          expiresAt,
-        );
+        q(
+          `INSERT INTO email_tokens.email_request_status (request_id, status, expires_at) VALUES (?, 'pending', ?)`,
+        ).run(requestId, expiresAt);
       })(),
     consumeEmailToken: (tokenHash: string, now: number) =>
       consume<{ request_id: string; email: string; expires_at: number; consumed_at: number | null }>(
-        'SELECT request_id, email, expires_at, consumed_at FROM email_tokens WHERE token_hash = ?',
-        'UPDATE email_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL',
+        'SELECT request_id, email, expires_at, consumed_at FROM email_tokens.email_tokens WHERE token_hash = ?',
+        'UPDATE email_tokens.email_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL',
         tokenHash,
         now,
       ),
     markEmailVerified: (requestId: string, jwt: string, omni: string, expiresAt: number) =>
       q(
-        `UPDATE email_request_status SET status = 'verified', session_jwt = ?, omni_account = ?, expires_at = ?
+        `UPDATE email_tokens.email_request_status SET status = 'verified', session_jwt = ?, omni_account = ?, expires_at = ?
          WHERE request_id = ? AND status = 'pending'`,
       ).run(jwt, omni, expiresAt, requestId).changes === 1,
-    emailStatus: (requestId: string) => status('email_request_status', requestId),
+    emailStatus: (requestId: string) => status('email_tokens.email_request_status', requestId),
 
     oauth2RateLimit: (bucket: string, now: number, window: number, limit: number) =>
-      rateLimit('oauth2_rate_limits', bucket, now, window, limit),
+      rateLimit('oauth2_rate_limits.email_rate_limits', bucket, now, window, limit),
     issueOauth2: (r: {
       request_id: string;
       provider: string;
@@ -307,45 +456,34 @@ export function openStore(path: string) {
       expires_at: number;
     }) =>
       void q(
-        `INSERT INTO oauth2_pending (request_id, provider, pkce_verifier, nonce, issued_at, expires_at, status)
+        `INSERT INTO oauth2_pending.oauth2_pending (request_id, provider, pkce_verifier, nonce, issued_at, expires_at, status)
          VALUES (@request_id, @provider, @pkce_verifier, @nonce, @issued_at, @expires_at, 'pending')`,
       ).run(r),
     consumeOauth2: (requestId: string, now: number) =>
       consume<{ provider: string; nonce: string; expires_at: number; consumed_at: number | null }>(
-        'SELECT provider, nonce, expires_at, consumed_at FROM oauth2_pending WHERE request_id = ?',
-        'UPDATE oauth2_pending SET consumed_at = ? WHERE request_id = ? AND consumed_at IS NULL',
+        'SELECT provider, nonce, expires_at, consumed_at FROM oauth2_pending.oauth2_pending WHERE request_id = ?',
+        'UPDATE oauth2_pending.oauth2_pending SET consumed_at = ? WHERE request_id = ? AND consumed_at IS NULL',
         requestId,
         now,
       ),
     markOauth2Verified: (requestId: string, jwt: string, omni: string, sub: string, expiresAt: number) =>
       q(
-        `UPDATE oauth2_pending SET status = 'verified', session_jwt = ?, omni_account = ?, identity_value = ?,
+        `UPDATE oauth2_pending.oauth2_pending SET status = 'verified', session_jwt = ?, omni_account = ?, identity_value = ?,
            expires_at = ? WHERE request_id = ? AND status = 'pending'`,
       ).run(jwt, omni, sub, expiresAt, requestId).changes === 1,
     markOauth2Failed: (requestId: string, reason: string) =>
       void q(
-        `UPDATE oauth2_pending SET status = 'failed', failure_reason = ? WHERE request_id = ? AND status = 'pending'`,
+        `UPDATE oauth2_pending.oauth2_pending SET status = 'failed', failure_reason = ? WHERE request_id = ? AND status = 'pending'`,
       ).run(reason, requestId),
-    oauth2Status: (requestId: string) => status('oauth2_pending', requestId),
-    addOauth2Code: (c: { code: string; request_id: string; nonce: string; sub: string; email: string }) =>
-      void q(
-        'INSERT INTO sandbox_oauth2_codes (code, request_id, nonce, sub, email) VALUES (@code, @request_id, @nonce, @sub, @email)',
-      ).run(c),
-    /** A code Google would exchange once: its identity and the nonce its id_token carries. */
-    redeemOauth2Code: (code: string, now: number) => {
-      const row = q('SELECT nonce, sub, email, used_at FROM sandbox_oauth2_codes WHERE code = ?').get(code) as
-        | { nonce: string; sub: string; email: string; used_at: number | null }
-        | undefined;
-      if (!row || row.used_at !== null) return undefined;
-      q('UPDATE sandbox_oauth2_codes SET used_at = ? WHERE code = ?').run(now, code);
-      return row;
-    },
-
-    /** Readiness probe: the database answers and accepts writes. */
-    probe: () => {
-      db.prepare('SELECT 1').get();
-      db.prepare('BEGIN IMMEDIATE').run();
-      db.prepare('ROLLBACK').run();
+    oauth2Status: (requestId: string) => status('oauth2_pending.oauth2_pending', requestId),
+    /** Readiness probe of one file, as the broker's: true when a probe table can be created in it. */
+    writable: (schema: SideStore | 'main') => {
+      try {
+        db.exec(`CREATE TABLE IF NOT EXISTS ${schema}._readyz_probe (id INTEGER PRIMARY KEY)`);
+        return true;
+      } catch {
+        return false;
+      }
     },
     close: () => db.close(),
   };

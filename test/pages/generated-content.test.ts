@@ -76,7 +76,8 @@ describe('generated reference pages', () => {
     expect(codes).toContain(name);
   });
 
-  it.each(envVars)('runbook environment tables list $name', ({ name, anchor }) => {
+  it.each(envVars)('runbook environment tables list $name', ({ name, anchors }) => {
+    const anchor = anchors?.[0];
     const row = rows(runbookEnv).find((r) => r.codes.includes(name));
     expect(row, `${name} missing from the runbook's environment tables`).toBeDefined();
     // A broker variable with a troubleshooting anchor links to it on the same page.

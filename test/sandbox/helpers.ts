@@ -9,6 +9,8 @@ import { onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { createBroker } from '../../scripts/sandbox/broker.ts';
 import { loadConfig } from '../../scripts/sandbox/config.ts';
+import { createKeyFile } from '../../scripts/sandbox/keys.ts';
+import { SANDBOX_DATA_ROLE_ARN } from '../../scripts/sandbox/start.ts';
 
 export const OPENAPI_FILE = new URL('../../docs/reference/broker.openapi.yaml', import.meta.url);
 type Json = Record<string, unknown>;
@@ -76,15 +78,26 @@ export interface TestBroker extends ReturnType<typeof createBroker> {
   ): Promise<{ session_jwt: string; omni_account: string; account: PrivateKeyAccount }>;
 }
 
-/** A broker over a fresh temp directory, closed and deleted when the test ends. */
-export function build(env: Record<string, string> = {}): TestBroker {
-  const dir = mkdtempSync(join(tmpdir(), 'agentkeys-sandbox-'));
-  const config = loadConfig({
+/**
+ * What `npm run sandbox` gives the broker, with everything under `dir`: dev-mode issuer, a data role and
+ * the two key files, made the way `keygen` makes them (the broker itself never creates a key).
+ */
+export function sandboxLikeEnv(dir: string): Record<string, string> {
+  const base = join(dir, '.agentkeys', 'broker');
+  createKeyFile(join(base, 'oidc-keypair.json'), 'oidc');
+  createKeyFile(join(base, 'session-keypair.json'), 'session');
+  return {
     HOME: dir,
     BROKER_DEV_MODE: 'true',
     BROKER_OIDC_ISSUER: 'http://127.0.0.1:8091',
-    ...env,
-  });
+    BROKER_DATA_ROLE_ARN: SANDBOX_DATA_ROLE_ARN,
+  };
+}
+
+/** A broker over a fresh temp directory, closed and deleted when the test ends. */
+export function build(env: Record<string, string> = {}): TestBroker {
+  const dir = mkdtempSync(join(tmpdir(), 'agentkeys-sandbox-'));
+  const config = loadConfig({ ...sandboxLikeEnv(dir), ...env });
   let offset = 0;
   const broker = createBroker(config, { now: () => Math.floor(Date.now() / 1000) + offset });
   onTestFinished(() => {

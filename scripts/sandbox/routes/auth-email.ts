@@ -69,7 +69,7 @@ const LANDING_PAGE = `<!doctype html>
 
 export function emailRoutes(app: Hono, ctx: BrokerContext): void {
   const { config, store } = ctx;
-  const settings = config.signIn.email;
+  const settings = config.signIn;
   const limit = config.requestBodyLimitBytes;
 
   const rateLimit = (bucket: string, window: number, max: number, what: string) => {
@@ -88,17 +88,18 @@ export function emailRoutes(app: Hono, ctx: BrokerContext): void {
       if (email === '' || !email.includes('@')) {
         throw new AuthError('invalid_request', `malformed email: ${rustDebug(email)}`);
       }
-      rateLimit(`email:${email}`, 3600, settings.perEmailHourly, 'per-email');
-      if (body.source_ip !== null) rateLimit(`ip:${body.source_ip}`, 60, settings.perIpMinutely, 'per-IP');
+      rateLimit(`email:${email}`, 3600, settings.emailPerEmailHourly, 'per-email');
+      if (body.source_ip !== null)
+        rateLimit(`ip:${body.source_ip}`, 60, settings.emailPerIpMinutely, 'per-IP');
       const requestId = `eml-${randomBytes(12).toString('hex')}`;
       const token = randomBytes(32).toString('base64url');
       const now = ctx.now();
       store.issueEmailToken(sha256Hex(token), requestId, email, now, now + EMAIL_TOKEN_TTL_SECONDS);
       const landingUrl = `${config.issuer.replace(/\/+$/, '')}/auth/email/landing#t=${token}`;
-      writeOutbox(config.dataDir, 'email', requestId, {
+      writeOutbox(settings.dataDir, 'email', requestId, {
         request_id: requestId,
         to: email,
-        from: settings.fromAddress,
+        from: settings.emailFromAddress ?? '',
         landing_url: landingUrl,
         sent_at: now,
       });

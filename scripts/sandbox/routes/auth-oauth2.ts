@@ -5,7 +5,6 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
-import { BootFailError } from '../config.ts';
 import type { BrokerContext } from '../context.ts';
 import { AuthError, badRequest, internal, readJson, readQuery } from '../http.ts';
 import { writeOutbox } from '../outbox.ts';
@@ -32,39 +31,18 @@ interface StatePayload {
   ts: number;
 }
 
-function stateKey(path: string | null): Buffer {
-  if (path === null) return randomBytes(32);
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new BootFailError(
-      'BROKER_OAUTH2_STATE_HMAC_KEY_PATH',
-      path,
-      `read failed: ${code}`,
-      'oauth2-state-hmac-key',
-    );
-  }
-  if (key.length < 32) {
-    throw new BootFailError(
-      'BROKER_OAUTH2_STATE_HMAC_KEY_PATH',
-      path,
-      `OAuth2Auth::new: internal: OAuth2 state HMAC key must be >= 32 bytes, got ${key.length}`,
-      'oauth2-construct',
-    );
-  }
-  return key;
-}
-
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function oauth2Routes(app: Hono, ctx: BrokerContext): void {
   const { config, store } = ctx;
-  const settings = config.signIn.oauth2Google;
-  const key = stateKey(settings.stateKeyPath);
+  const settings = config.signIn;
+  // boot.ts has checked that the key file reads and is long enough.
+  const key = readFileSync(settings.oauth2StateKeyPath as string);
+  const redirectUri = settings.oauth2RedirectUri as string;
   const hmac = (text: string) => createHmac('sha256', key).update(text).digest();
+  // The codes this stand-in for Google has handed out; each exchanges once, like Google's.
+  const codes = new Map<string, { nonce: string; sub: string; used: boolean }>();
 
   const signState = (payload: StatePayload) => {
     const encoded = b64url(JSON.stringify(payload));
@@ -119,7 +97,7 @@ export function oauth2Routes(app: Hono, ctx: BrokerContext): void {
     }
     const now = ctx.now();
     if (body.source_ip !== null) {
-      const max = settings.startPerIpMinutely;
+      const max = settings.oauth2StartPerIpMinutely;
       if (max <= 0) throw internal(`invalid rate-limit config: window=60s limit=${max}`);
       const outcome = store.oauth2RateLimit(`oauth2_start_ip:${body.source_ip}`, now, 60, max);
       if (!outcome.allowed) {
@@ -144,8 +122,8 @@ export function oauth2Routes(app: Hono, ctx: BrokerContext): void {
     const state = signState({ ver: 'v1', rid: requestId, n: nonce, ts: now });
     const url = new URL(GOOGLE_AUTH_ENDPOINT);
     const query: [string, string][] = [
-      ['client_id', settings.clientId],
-      ['redirect_uri', settings.redirectUri],
+      ['client_id', settings.oauth2ClientId as string],
+      ['redirect_uri', redirectUri],
       ['response_type', 'code'],
       ['scope', 'openid email'],
       ['state', state],
@@ -160,10 +138,10 @@ export function oauth2Routes(app: Hono, ctx: BrokerContext): void {
     const code = `sandbox-${randomBytes(18).toString('base64url')}`;
     const sub = `1${Array.from({ length: 20 }, () => randomInt(10)).join('')}`;
     const email = `user-${sub.slice(-6)}@example.com`;
-    store.addOauth2Code({ code, request_id: requestId, nonce, sub, email });
-    const callback = new URL(settings.redirectUri);
+    codes.set(code, { nonce, sub, used: false });
+    const callback = new URL(redirectUri);
     callback.search = new URLSearchParams({ code, state }).toString();
-    writeOutbox(config.dataDir, 'oauth2', requestId, {
+    writeOutbox(settings.dataDir, 'oauth2', requestId, {
       request_id: requestId,
       authorization_url: url.toString(),
       callback_url: callback.toString(),
@@ -213,10 +191,11 @@ export function oauth2Routes(app: Hono, ctx: BrokerContext): void {
       requestId = payload.rid;
       if (spent.row.nonce !== payload.n)
         throw new AuthError('unauthorized', 'nonce mismatch (state ↔ pending)');
-      const granted = store.redeemOauth2Code(q.code, now);
-      if (!granted) {
+      const granted = codes.get(q.code);
+      if (!granted || granted.used) {
         throw new AuthError('upstream', `provider error: token exchange returned ${INVALID_GRANT}`);
       }
+      granted.used = true;
       if (granted.nonce !== spent.row.nonce) throw new AuthError('unauthorized', 'id_token nonce mismatch');
       sub = granted.sub;
     } catch (error) {
