@@ -357,8 +357,8 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
 
   it('auth-method-not-compiled: a method of another build, named alone', () => {
     const { vars } = env();
-    expect(bootFail({ ...vars, BROKER_AUTH_METHODS: 'wallet_sig, email_link,passkey' }).line).toBe(
-      'BOOT_FAIL: BROKER_AUTH_METHODS="email_link": unknown or feature-gated-out auth method (compile with the matching --features flag); see runbook §auth-method-not-compiled',
+    expect(bootFail({ ...vars, BROKER_AUTH_METHODS: 'wallet_sig, oauth2_github,passkey' }).line).toBe(
+      'BOOT_FAIL: BROKER_AUTH_METHODS="oauth2_github": unknown or feature-gated-out auth method (compile with the matching --features flag); see runbook §auth-method-not-compiled',
     );
   });
 
@@ -485,9 +485,12 @@ describe('env.yaml is the only copy of the numbers', () => {
       for (const n of [v.default, v.min, v.max]) if (typeof n === 'number' && n >= 10) numbers.add(n);
     }
     expect(numbers.size).toBeGreaterThanOrEqual(10);
+    // Numbers that are not settings: jsonwebtoken's fixed 60 s leeway on exp.
+    const notSettings = new Set(['tokens.ts: 60']);
     const hits: string[] = [];
     for (const { file, text } of sources) {
       for (const n of numbers) {
+        if (notSettings.has(`${file}: ${n}`)) continue;
         const literal = new RegExp(`(?<![\\w.])${String(n).replace(/\B(?=(\d{3})+$)/g, '_?')}(?![\\w.])`);
         if (literal.test(text)) hits.push(`${file}: ${n}`);
       }

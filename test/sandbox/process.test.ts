@@ -163,8 +163,8 @@ describe('npm run sandbox', () => {
     ],
     [
       'a BOOT_FAIL line',
-      { BROKER_AUTH_METHODS: 'wallet_sig,oauth2_google' },
-      'BOOT_FAIL: BROKER_AUTH_METHODS="oauth2_google": unknown or feature-gated-out auth method (compile with the matching --features flag); see runbook §auth-method-not-compiled\n',
+      { BROKER_AUTH_METHODS: 'wallet_sig,oauth2_github' },
+      'BOOT_FAIL: BROKER_AUTH_METHODS="oauth2_github": unknown or feature-gated-out auth method (compile with the matching --features flag); see runbook §auth-method-not-compiled\n',
     ],
   ])('prints %s alone and exits 78 on a bad setting', async (_name, env, stderr) => {
     const dir = tempDir();
