@@ -353,7 +353,7 @@ export function openStore(auditDbPath: string, methods: readonly string[] = []) 
     db,
     logMint: (m: MintLogRow) =>
       void q(
-        `INSERT INTO main.mint_log (minted_at, requester_token_hash, requester_wallet, requested_role,
+        `INSERT INTO mint_log (minted_at, requester_token_hash, requester_wallet, requested_role,
            session_duration_seconds, sts_session_name, outcome, outcome_detail)
          VALUES (@minted_at, @requester_token_hash, @requester_wallet, @requested_role,
            @session_duration_seconds, @sts_session_name, @outcome, @outcome_detail)`,
@@ -361,7 +361,7 @@ export function openStore(auditDbPath: string, methods: readonly string[] = []) 
     listMints: () =>
       q(
         `SELECT minted_at, requester_token_hash, requester_wallet, requested_role, session_duration_seconds,
-           sts_session_name, outcome, outcome_detail FROM main.mint_log ORDER BY id`,
+           sts_session_name, outcome, outcome_detail FROM mint_log ORDER BY id`,
       ).all() as MintLogRow[],
 
     issueNonce: (nonce: string, address: string, issuedAt: number, expiresAt: number) =>

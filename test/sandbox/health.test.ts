@@ -1,4 +1,4 @@
-// Liveness, readiness (the broker's check names, reasons and docs links) and the opt-in Prometheus counters.
+// Liveness and readiness (the broker's check names, reasons and docs links); /metrics is in contract/.
 import { describe, expect, it } from 'vitest';
 import { loadUpstream } from '../../scripts/reference/upstream.ts';
 import { UPSTREAM_HEADER } from '../../scripts/sandbox/broker.ts';
@@ -9,7 +9,7 @@ describe('GET /healthz', () => {
   it('answers ok as text, and names the broker commit the sandbox stands in for in a header only', async () => {
     const t = build();
     const res = await t.call('GET', '/healthz');
-    expect(res).toEqual({ status: 200, body: 'ok' });
+    expect(res).toMatchObject({ status: 200, body: 'ok' });
     const raw = await t.app.request('/healthz');
     const upstream = loadUpstream();
     expect(raw.headers.get(UPSTREAM_HEADER)).toBe(
@@ -97,30 +97,5 @@ describe('GET /readyz', () => {
 
   it('takes the docs link base from docs/reference/upstream.yaml', () => {
     expect(docsFor('tier2/evm_fee_payer')).toBe(`${loadUpstream().readyzDocs}#tier2-evm-fee-payer`);
-  });
-});
-
-describe('GET /metrics', () => {
-  it('is 404 unless BROKER_METRICS_ENABLED=true', async () => {
-    const res = await build().call('GET', '/metrics');
-    expect(res).toMatchObject({ status: 404, body: { error: 'not_found' } });
-  });
-
-  it('serves every contract counter as Prometheus text when enabled', async () => {
-    const res = await build({ BROKER_METRICS_ENABLED: 'true' }).call('GET', '/metrics');
-    expect(res.status).toBe(200);
-    for (const name of [
-      'agentkeys_broker_mints_total',
-      'agentkeys_broker_mints_failed_total',
-      'agentkeys_broker_audit_writes_total',
-      'agentkeys_broker_audit_writes_failed_total',
-      'agentkeys_broker_auth_attempts_total',
-      'agentkeys_broker_auth_failed_unauthorized_total',
-      'agentkeys_broker_auth_failed_rate_limited_total',
-      'agentkeys_broker_auth_failed_other_total',
-    ]) {
-      expect(res.body).toContain(`# TYPE ${name} counter\n${name} 0\n`);
-    }
-    expect(res.body).not.toMatch(/idempotency/);
   });
 });

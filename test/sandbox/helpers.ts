@@ -41,9 +41,7 @@ function rebase(value: unknown): unknown {
 /** The OpenAPI path a concrete request path falls under (`/x/{id}` for `/x/abc`). */
 export function templateOf(path: string): string | undefined {
   const bare = path.split('?')[0] as string;
-  return Object.keys(openapi.paths).find((t) =>
-    new RegExp(`^${t.replace(/\{\w+\}/g, '[^/]+')}$`).test(bare),
-  );
+  return Object.keys(openapi.paths).find((t) => new RegExp(`^${t.replace(/\{\w+\}/g, '[^/]+')}$`).test(bare));
 }
 
 /** Checks status, content type and body of `res` against the OpenAPI operation `method path`; returns the body. */

@@ -50,7 +50,7 @@ table('POST /v1/auth/wallet/start', [
     body: (_s, got) => ({
       ...got,
       siwe_message: expect.stringMatching(
-        /^broker\.example\.org:8443 wants you to sign in[^]*\nURI: https:\/\/broker\.example\.org:8443\n/,
+        /^broker\.example\.org:8443 wants you to sign in[\s\S]*\nURI: https:\/\/broker\.example\.org:8443\n/,
       ),
     }),
   },
@@ -58,7 +58,9 @@ table('POST /v1/auth/wallet/start', [
     name: 'no challenge limit per client at c9e1694 (the setting is declared, not read)',
     env: { BROKER_RATE_LIMIT_CHALLENGES_PER_HOUR_PER_IP: '1' },
     setup: async (s) => {
-      await s.t.call('POST', '/v1/auth/wallet/start', { json: { address: other.address, chain_id: 1, source_ip: '1.2.3.4' } });
+      await s.t.call('POST', '/v1/auth/wallet/start', {
+        json: { address: other.address, chain_id: 1, source_ip: '1.2.3.4' },
+      });
     },
     send: () => ({ json: { address: other.address, chain_id: 1, source_ip: '1.2.3.4' } }),
     status: 200,
@@ -89,14 +91,20 @@ table('POST /v1/auth/wallet/start', [
   },
   {
     name: '422 for a chain id given as text',
-    send: () => ({ body: `{"address":"${other.address}","chain_id":"1"}`, headers: { 'content-type': 'application/json' } }),
+    send: () => ({
+      body: `{"address":"${other.address}","chain_id":"1"}`,
+      headers: { 'content-type': 'application/json' },
+    }),
     status: 422,
     body: () =>
       'Failed to deserialize the JSON body into the target type: chain_id: invalid type: string "1", expected u64 at line 1 column 70',
   },
   {
     name: '422 for a negative chain id',
-    send: () => ({ body: `{"address":"${other.address}","chain_id":-1}`, headers: { 'content-type': 'application/json' } }),
+    send: () => ({
+      body: `{"address":"${other.address}","chain_id":-1}`,
+      headers: { 'content-type': 'application/json' },
+    }),
     status: 422,
     body: () =>
       'Failed to deserialize the JSON body into the target type: chain_id: invalid value: integer `-1`, expected u64 at line 1 column 69',
@@ -105,7 +113,9 @@ table('POST /v1/auth/wallet/start', [
 
 /** Starts a challenge for `signer` (default: a fresh wallet) and returns its id, message and signature. */
 async function challenge(s: Scene, signer = s.me.account) {
-  const start = await s.t.call('POST', '/v1/auth/wallet/start', { json: { address: signer.address, chain_id: 1 } });
+  const start = await s.t.call('POST', '/v1/auth/wallet/start', {
+    json: { address: signer.address, chain_id: 1 },
+  });
   s.v.request_id = start.body.request_id;
   s.v.message = start.body.siwe_message;
   s.v.signature = await signer.signMessage({ message: start.body.siwe_message });
@@ -114,7 +124,10 @@ async function challenge(s: Scene, signer = s.me.account) {
 const verify = (s: Scene, signature = s.v.signature) => ({ json: { request_id: s.v.request_id, signature } });
 /** The signature with its last byte (v) replaced. */
 const withV = (sig: string, v: number) => `${sig.slice(0, 130)}${v.toString(16).padStart(2, '0')}`;
-const unauthorized = (message: string) => () => ({ error: 'unauthorized', message: `unauthorized: ${message}` });
+const unauthorized = (message: string) => () => ({
+  error: 'unauthorized',
+  message: `unauthorized: ${message}`,
+});
 const badRequest = (message: string) => () => ({ error: 'bad_request', message: `bad request: ${message}` });
 
 table('POST /v1/auth/wallet/verify', [
@@ -132,9 +145,13 @@ table('POST /v1/auth/wallet/verify', [
       identity_type: 'evm',
       identity_value: s.me.address,
     }),
-    then: (s, body) => {
+    check: (s, body) => {
       const jwt = (body as { session_jwt: string }).session_jwt;
-      expect(decodeProtectedHeader(jwt)).toEqual({ typ: 'JWT', alg: 'ES256', kid: s.t.context.sessionKey.kid });
+      expect(decodeProtectedHeader(jwt)).toEqual({
+        typ: 'JWT',
+        alg: 'ES256',
+        kid: s.t.context.sessionKey.kid,
+      });
       const omni = omniOf('evm', s.me.address);
       expect(decodeJwt(jwt)).toEqual({
         iss: 'http://127.0.0.1:8091',
@@ -163,7 +180,11 @@ table('POST /v1/auth/wallet/verify', [
   {
     name: 'v may be 0/1 instead of 27/28, and the 0x prefix may be left out',
     setup: (s) => challenge(s),
-    send: (s) => verify(s, withV(s.v.signature as string, Number.parseInt(s.v.signature?.slice(130) ?? '', 16) - 27).slice(2)),
+    send: (s) =>
+      verify(
+        s,
+        withV(s.v.signature as string, Number.parseInt(s.v.signature?.slice(130) ?? '', 16) - 27).slice(2),
+      ),
     status: 200,
   },
   {
@@ -187,7 +208,7 @@ table('POST /v1/auth/wallet/verify', [
   },
   {
     name: '401 for an unknown request id',
-    send: (s) => ({ json: { request_id: 'siwe-nope', signature: '0x00' } }),
+    send: () => ({ json: { request_id: 'siwe-nope', signature: '0x00' } }),
     status: 401,
     body: unauthorized('no pending wallet-sig challenge for request_id: siwe-nope'),
   },

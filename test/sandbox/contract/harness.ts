@@ -4,7 +4,7 @@
 // against the OpenAPI file by the helper it goes through.
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { readOutbox, type GoogleConsent, type SentEmail } from '../../../scripts/sandbox/outbox.ts';
+import { type GoogleConsent, readOutbox, type SentEmail } from '../../../scripts/sandbox/outbox.ts';
 import { bearer, build, type TestBroker } from '../helpers.ts';
 
 /** The clock every table starts at: 2027-01-15T08:00:00Z, a whole hour, so rate-limit windows start here. */
@@ -54,7 +54,7 @@ export interface Row {
   body?: (s: Scene, got: any) => unknown;
   headers?: Record<string, string>;
   /** Further checks on the state the request left. */
-  then?: (s: Scene, body: unknown) => Promise<void> | void;
+  check?: (s: Scene, body: unknown) => Promise<void> | void;
 }
 
 export const signedIn = (t: TestBroker) =>
@@ -82,7 +82,7 @@ export function table(route: string, rows: Row[]): void {
       for (const [name, value] of Object.entries(row.headers ?? {})) {
         expect(res.headers.get(name), name).toBe(value);
       }
-      await row.then?.(s, res.body);
+      await row.check?.(s, res.body);
     });
   });
 }

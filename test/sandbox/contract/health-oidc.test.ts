@@ -2,7 +2,9 @@
 // (handlers/broker_status.rs, handlers/metrics.rs, metrics.rs, handlers/oidc.rs).
 import { table } from './harness.ts';
 
-table('GET /healthz', [{ name: 'answers ok as plain text', send: () => ({}), status: 200, body: () => 'ok' }]);
+table('GET /healthz', [
+  { name: 'answers ok as plain text', send: () => ({}), status: 200, body: () => 'ok' },
+]);
 
 table('GET /readyz', [
   {
@@ -30,7 +32,10 @@ const METRICS_TEXT = [
   ['agentkeys_broker_auth_failed_other_total', 'Auth attempts that failed with any other 4xx/5xx.'],
   // drift-ignore-start the broker still prints these two counters at c9e1694
   ['agentkeys_broker_idempotency_hits_total', 'Idempotency-Key replays served from cache.'],
-  ['agentkeys_broker_idempotency_conflicts_total', 'Idempotency-Key requests with mismatched body hash (422).'],
+  [
+    'agentkeys_broker_idempotency_conflicts_total',
+    'Idempotency-Key requests with mismatched body hash (422).',
+  ],
   // drift-ignore-end
 ]
   .map(([name, help]) => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} 0\n`)
