@@ -33,6 +33,20 @@ describe('OpenAPI loader', () => {
     expect(thing?.properties[0]?.schema.descriptionHtml).toBe('What it is called, <code>or null</code>.');
   });
 
+  it('reads x-auth-method and x-env, resolves a requestBodies $ref, and names response headers', () => {
+    const del = routes.find((r) => r.id === 'delete-things-thing-id');
+    expect(del).toMatchObject({ authMethod: 'owner_key', env: 'ALLOW_DELETE' });
+    expect(read).toMatchObject({ authMethod: null, env: null });
+    expect(del?.requestBody?.required).toBe(true);
+    const variants = del?.requestBody?.bodies[0]?.schema?.variants ?? [];
+    expect(variants.map((v) => [v.title, v.properties[0]?.schema.type])).toEqual([
+      ['by name', 'string'],
+      ['by number', 'integer'],
+    ]);
+    expect(del?.responses.find((r) => r.status === '405')?.headers).toEqual(['Allow: GET', 'Retry-After']);
+    expect(read?.responses[0]?.headers).toEqual([]);
+  });
+
   it('names the auth scheme, the build feature and the shared error schema', () => {
     expect(read?.auth).toEqual([{ id: 'token', label: 'Bearer (JWT)' }]);
     expect(routes.find((r) => r.id === 'get-ping')?.auth).toEqual([]);
