@@ -98,7 +98,7 @@ export const SIDE_STORES = [
   {
     // Opened like the broker's, whose idempotency store is no longer consulted by any route.
     schema: 'idempotency',
-    // drift-ignore-next-line the broker still opens this store and names it in its BOOT_FAIL line
+    // drift-ignore-next-line the broker's BOOT_FAIL line names this store, still opened at boot as dead code
     store: 'IdempotencyStore',
     anchor: 'idempotency-db',
     tables: `CREATE TABLE IF NOT EXISTS idempotency.idempotency_keys (
