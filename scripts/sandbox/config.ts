@@ -35,8 +35,8 @@ export interface BrokerConfig {
   metricsEnabled: boolean;
   shutdownGraceSeconds: number;
   /**
-   * The next two are declared by the broker but read by nothing at the documented commit; the sandbox's
-   * wallet sign-in route still applies them, which the real broker does not.
+   * The next two are declared by the broker but read by nothing at the documented commit; like the
+   * broker, the sandbox's wallet sign-in applies neither.
    */
   ntpMaxSkewSeconds: number;
   rateLimitChallengesPerHourPerIp: number;
