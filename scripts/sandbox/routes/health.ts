@@ -12,9 +12,9 @@ export function healthRoutes(app: Hono, ctx: BrokerContext): void {
     return c.json(body, body.status === 'unready' ? 503 : 200);
   });
 
-  // Off unless BROKER_METRICS_ENABLED is exactly "true": then the route answers like an unknown one.
+  // Off unless BROKER_METRICS_ENABLED is exactly "true": then 404 with an empty (text) body.
   app.get('/metrics', (c) => {
-    if (!ctx.config.metricsEnabled) return c.body(null, 404);
+    if (!ctx.config.metricsEnabled) return c.body('', 404, { 'content-type': 'text/plain; charset=utf-8' });
     return c.body(renderMetrics(), 200, {
       'content-type': 'text/plain; version=0.0.4; charset=utf-8',
       'cache-control': 'no-store',

@@ -42,7 +42,13 @@ const METRICS_TEXT = [
   .join('');
 
 table('GET /metrics', [
-  { name: 'off by default: 404 with an empty body', send: () => ({}), status: 404, body: () => '' },
+  {
+    name: 'off by default: 404 with an empty body',
+    send: () => ({}),
+    status: 404,
+    body: () => '',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  },
   {
     name: 'only the exact text "true" turns it on',
     env: { BROKER_METRICS_ENABLED: 'TRUE' },
