@@ -91,6 +91,7 @@ CREATE INDEX IF NOT EXISTS auth_nonces.siwe_requests_ip ON siwe_requests (ip, is
   {
     // Opened like the broker's, whose idempotency store is no longer consulted by any route.
     schema: 'idempotency',
+    // drift-ignore-next-line the broker's BOOT_FAIL line names this store, still opened at boot as dead code
     store: 'IdempotencyStore',
     anchor: 'idempotency-db',
     tables: `CREATE TABLE IF NOT EXISTS idempotency.idempotency_keys (

@@ -31,7 +31,10 @@ describe('POST /v1/auth/wallet/start', () => {
   });
 
   it('refuses when wallet_sig is not an enabled auth method', async () => {
-    const t = build({ BROKER_AUTH_METHODS: 'email_link' });
+    // Only an email-link build boots without wallet_sig; the sandbox is the default build, which refuses
+    // email_link at boot, so the setting is changed after boot to reach the route's own check.
+    const t = build();
+    t.context.config.authMethods = ['email_link'];
     const { status, body } = await challenge(t, account().address);
     expect(status).toBe(400);
     expect(body.error).toBe('bad_request');
