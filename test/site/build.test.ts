@@ -56,9 +56,15 @@ describe('site build', () => {
         expect(html).toContain(`id="${variable.name.toLowerCase().replace(/_/g, '-')}"`);
       }
     }
-    // env.yaml writes `{kid, private_key_pem, purpose: "oidc"}` in backticks: it must come out as code.
-    expect(html).toMatch(/<code>\{kid, private_key_pem, purpose: (&quot;|")oidc(&quot;|")\}<\/code>/);
+    // env.yaml writes `{kid, private_key_pem, purpose}` in backticks: it must come out as code.
+    expect(html).toMatch(/<code>\{kid, private_key_pem, purpose\}<\/code>/);
     expect(html).not.toMatch(/`\{kid/);
+    // Every BOOT_FAIL anchor of a variable links to its runbook section.
+    const anchors = env.groups.flatMap((g: { vars: { anchors?: string[] }[] }) =>
+      g.vars.flatMap((v) => v.anchors ?? []),
+    );
+    expect(anchors.length).toBeGreaterThanOrEqual(27);
+    for (const anchor of anchors) expect(html).toContain(`href="/operator-runbook-stage7#${anchor}"`);
   });
 
   it('renders every retired surface inside the retired callout', () => {
