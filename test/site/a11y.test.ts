@@ -59,5 +59,7 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
     } finally {
       await page.close();
     }
-  });
+    // The runbook page holds every env table and its troubleshooting: axe needs well over the default 30 s
+    // for it on a busy two-core machine.
+  }, 90_000);
 });
