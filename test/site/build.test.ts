@@ -20,8 +20,14 @@ describe('site build', () => {
     expect(site.output).not.toMatch(/dead link/i);
   });
 
-  it.each(allPages())('writes %s with a description', (link) => {
-    expect(page(link)).toMatch(/<meta name="description" content="[^"]{20,}"/);
+  it.each(allPages())('writes %s with a description and the banner naming the documented broker', (link) => {
+    const html = page(link);
+    expect(html).toMatch(/<meta name="description" content="[^"]{20,}"/);
+    const upstream = source('docs/reference/upstream.yaml');
+    const banner = /<footer class="upstream-banner"[^>]*>([\s\S]*?)<\/footer>/.exec(html)?.[1] ?? '';
+    expect(banner).toContain(`/commit/${upstream.commit}"`);
+    expect(banner).toContain(`<code>${upstream.short}</code>`);
+    expect(banner).toContain(upstream.pr);
   });
 
   it('renders every route of the OpenAPI contract with its statuses', () => {
