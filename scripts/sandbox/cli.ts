@@ -1,5 +1,5 @@
 // npm run sandbox: start the broker stand-in and moto, print what to export, stop both on Ctrl-C.
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BOOT_FAIL_EXIT_CODE, BootFailError, StartupError } from './config.ts';
@@ -117,7 +117,9 @@ async function main(): Promise<void> {
     region: sandbox.region,
     pid: process.pid,
   };
-  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  // Written whole under another name first: a runner polling for state.json never reads half a file.
+  writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${stateFile}.tmp`, stateFile);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

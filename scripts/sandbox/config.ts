@@ -231,8 +231,8 @@ export function loadConfig(env: Env, spec: EnvSpec = loadEnvSpec()): BrokerConfi
     );
   }
 
-  const authMethodsRaw = env.BROKER_AUTH_METHODS ?? text(env, spec, 'BROKER_AUTH_METHODS', home);
-  const auditAnchorsRaw = env.BROKER_AUDIT_ANCHORS ?? text(env, spec, 'BROKER_AUDIT_ANCHORS', home);
+  const authMethodsRaw = text(env, spec, 'BROKER_AUTH_METHODS', home);
+  const auditAnchorsRaw = text(env, spec, 'BROKER_AUDIT_ANCHORS', home);
   return {
     issuer,
     devMode,

@@ -400,6 +400,30 @@ describe('createBroker: the BOOT_FAIL checks after the issuer, in the broker ord
     );
   });
 
+  it('takes the checks in the broker order: policy, sign-in methods, provisioner, anchors', () => {
+    const { vars } = env();
+    const all = {
+      ...vars,
+      BROKER_AUDIT_POLICY: 'x',
+      BROKER_AUTH_METHODS: 'x',
+      BROKER_WALLET_PROVISIONER: 'x',
+      BROKER_AUDIT_ANCHORS: 'x',
+    };
+    const order = [
+      'audit-policy',
+      'auth-method-not-compiled',
+      'wallet-provisioner-not-compiled',
+      'audit-anchor-not-compiled',
+    ];
+    const fixed = ['BROKER_AUDIT_POLICY', 'BROKER_AUTH_METHODS', 'BROKER_WALLET_PROVISIONER'];
+    const seen = order.map((_, i) => {
+      const env = { ...all };
+      for (const name of fixed.slice(0, i)) delete env[name as keyof typeof env];
+      return bootFail(env).anchor;
+    });
+    expect(seen).toEqual(order);
+  });
+
   it('accepts a key file readable by others and any kid, as the broker does', () => {
     const { dir, vars } = env();
     const path = join(dir, 'loose.json');
