@@ -65,10 +65,13 @@ function bootFailAnchors(brokerVars: string[]): Map<string, string> {
   for (const name of brokerVars) {
     for (const value of badValues) {
       try {
+        // A path is tried under the work folder: taken as given, the sandbox would create SQLite files in
+        // the repository (the audit database's folder is where the stores go).
+        const tried = name.endsWith('_PATH') ? join(work, 'relative', value) : value;
         const config = loadConfig({
           ...base,
           BROKER_AUDIT_DB_PATH: join(work, 'db', 'audit.sqlite'),
-          [name]: value,
+          [name]: tried,
         });
         // Most variables change nothing the boot checks read; a configuration already booted is not booted again.
         const key = JSON.stringify(config);
