@@ -16,6 +16,8 @@ const operationSchema = z.object({
   responses: z.record(z.string(), z.unknown()),
   deprecated: z.boolean().optional(),
   'x-feature': z.string().optional(),
+  'x-auth-method': z.string().optional(),
+  'x-env': z.string().optional(),
 });
 
 const documentSchema = z.object({
@@ -48,6 +50,8 @@ export interface ResponseView {
   status: string;
   descriptionHtml: string;
   bodies: BodyView[];
+  /** Response headers, as `Name` or `Name: value` when the schema fixes the value. */
+  headers: string[];
 }
 export interface AuthView {
   id: string;
@@ -59,7 +63,12 @@ export interface RouteView {
   path: string;
   summary: string;
   descriptionHtml: string;
+  /** Cargo feature the route is compiled with (`x-feature`). */
   feature: string | null;
+  /** Value BROKER_AUTH_METHODS must list for the route to work (`x-auth-method`). */
+  authMethod: string | null;
+  /** Setting that switches the route on (`x-env`). */
+  env: string | null;
   deprecated: boolean;
   auth: AuthView[];
   parameters: ParameterView[];
@@ -164,7 +173,19 @@ export function buildApiView(text: string, file: string): ApiView {
             if (typeof ref === 'string') errorRefs.set(ref, (errorRefs.get(ref) ?? 0) + 1);
           }
         }
-        return { status, descriptionHtml: inlineHtml(String(response.description ?? '')), bodies: views };
+        const headers = Object.entries(isObject(response.headers) ? response.headers : {}).map(
+          ([name, raw]) => {
+            const header = resolve(raw);
+            const schema = isObject(header) ? resolve(header.schema) : undefined;
+            return isObject(schema) && schema.const !== undefined ? `${name}: ${String(schema.const)}` : name;
+          },
+        );
+        return {
+          status,
+          descriptionHtml: inlineHtml(String(response.description ?? '')),
+          bodies: views,
+          headers,
+        };
       });
       const requestBody = op.requestBody === undefined ? undefined : resolve(op.requestBody);
       const route: RouteView = {
@@ -174,6 +195,8 @@ export function buildApiView(text: string, file: string): ApiView {
         summary: op.summary ?? '',
         descriptionHtml: blockHtml(op.description),
         feature: op['x-feature'] ?? null,
+        authMethod: op['x-auth-method'] ?? null,
+        env: op['x-env'] ?? null,
         deprecated: op.deprecated ?? false,
         auth: security.flatMap((requirement) =>
           Object.keys(requirement).map((id) => ({ id, label: schemeLabel(id) })),

@@ -17,7 +17,8 @@ function normalise(line: string): string {
     .replace(/\([^()\s]*test-wallet\.json\)/g, '(WALLET_FILE)')
     .replace(/https?:\/\/(127\.0\.0\.1|localhost):\d+/g, 'LOCAL_URL')
     .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'TIME')
-    .replace(/\b(siwe|grn)-[0-9A-Z]{26}\b/g, '$1-ULID')
+    .replace(/\bsiwe-[0-9a-f]{32}\b/g, 'siwe-ID')
+    .replace(/\bgrn-[A-Za-z0-9_-]{16}(?![\w-])/g, 'grn-ID')
     .replace(/\b(ASIA|AKIA)[0-9A-Z]{16}\b/g, 'ACCESS_KEY_ID')
     .replace(/0x[0-9a-fA-F]+/g, 'ADDR')
     .replace(/\b[0-9a-f]{64}\b/g, 'OMNI')
@@ -77,9 +78,12 @@ describe('expected output on the operator runbook page', () => {
   it('normalises what changes between runs and nothing else', () => {
     expect(
       normalise(
-        '    05 │ SIWE request siwe-01M8K5KJ50C4J8RBYMXX6E10K5 for 0xe6EBaF644F223c03956Ea01f7873601e7464E578',
+        '    05 │ SIWE request siwe-3f0c1d2e4b5a69788796a5b4c3d2e1f0 for 0xe6EBaF644F223c03956Ea01f7873601e7464E578',
       ),
-    ).toBe('    N │ SIWE request siwe-ULID for ADDR');
+    ).toBe('    N │ SIWE request siwe-ID for ADDR');
+    expect(normalise('    10 │ created grn-Zk9_-a1b2C3d4E5f for daemon 0x2e9B')).toBe(
+      '    N │ created grn-ID for daemon ADDR',
+    );
     expect(normalise('✔ 02 Check broker health: passed in 13ms')).toBe(
       '✔ N Check broker health: passed in T',
     );

@@ -147,13 +147,13 @@ describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
           ? json(503, {
               status: 'unready',
               degraded: false,
-              ready: ['audit-db'],
+              ready: ['auth/wallet_sig', 'wallet/client_keystore'],
               checks: [
                 {
-                  name: 'oidc-keypair',
+                  name: 'audit/sqlite',
                   status: 'unready',
-                  detail: 'key file missing',
-                  docs: '/operator-runbook-stage7#readyz-oidc-keypair',
+                  reason: 'sqlite at /var/lib/agentkeys/audit.sqlite is not writable',
+                  docs: 'https://docs.agentkeys.dev/operator-runbook-stage7#audit-sqlite',
                 },
               ],
             })
@@ -162,8 +162,8 @@ describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
     expectExplained(run, {
       code: 1,
       step: '02',
-      cause: /oidc-keypair: unready — key file missing/,
-      anchor: 'readyz-oidc-keypair',
+      cause: /audit\/sqlite: unready — sqlite at \/var\/lib\/agentkeys\/audit\.sqlite is not writable/,
+      anchor: 'audit-sqlite',
     });
   });
 

@@ -24,13 +24,15 @@ export interface BuildResult {
   durationMs: number;
 }
 
-// Everything that can change the built site; runbooks are in because pages import step files, and the
-// checker's sources because the retired page reads drift.yaml with the checker's config loader.
+// Everything that can change the built site; runbooks are in because pages import step files, the
+// checker's sources because the retired page reads drift.yaml with the checker's config loader, and
+// scripts/reference because the env tables and the banner read env.yaml and upstream.yaml through it.
 const inputs = [
   'docs',
   '.vitepress',
   'runbooks',
   'scripts/drift',
+  'scripts/reference',
   'drift.yaml',
   'package.json',
   'package-lock.json',
