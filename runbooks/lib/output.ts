@@ -10,6 +10,10 @@ export type LineSink = (stream: StreamName, line: string, ended: boolean) => voi
 
 type Write = NodeJS.WriteStream['write'];
 
+// A write made only of terminal control sequences (cli-cursor hiding the cursor for listr2's display) carries
+// no text: it goes straight on, so it neither waits for a line break nor sticks to the next line of output.
+const CONTROL_ONLY = new RegExp(`^(?:${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z])+$`);
+
 export interface Capture {
   /** Passes on the unfinished last lines and puts back the writers that were there before. */
   release(): void;
@@ -37,7 +41,8 @@ export function capture(sink: LineSink): Capture {
             ? Buffer.from(chunk, encoding as BufferEncoding).toString('utf8')
             : chunk
           : decoder.write(Buffer.from(chunk as Uint8Array));
-      for (const line of masker.push(text)) sink(name, line, true);
+      if (CONTROL_ONLY.test(text)) previous.call(stream, text);
+      else for (const line of masker.push(text)) sink(name, line, true);
       if (typeof done === 'function') process.nextTick(done as () => void);
       return true;
     };
