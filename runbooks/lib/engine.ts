@@ -170,11 +170,12 @@ export async function execute(
       }
     }
     const controller = new AbortController();
-    stops.attach(controller);
-    const timer = setTimeout(() => controller.abort(new TimedOut()), timeoutMs);
     const stopped = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
+    // A stop that came between two steps aborts this one before it starts.
+    stops.attach(controller);
+    const timer = setTimeout(() => controller.abort(new TimedOut()), timeoutMs);
     // A step that outlives its timeout must not print after its own status line.
     let open = true;
     const say = (line: string) => open && log(redact(line));
@@ -187,7 +188,9 @@ export async function execute(
         broker: (method, path, o = {}) =>
           ctx.broker(method, path, { ...o, signal: o.signal ?? controller.signal }),
       };
-      const outcome = await Promise.race([step.run(stepCtx), stopped]);
+      const outcome = await (controller.signal.aborted
+        ? stopped
+        : Promise.race([step.run(stepCtx), stopped]));
       return report(step, outcome?.status ?? 'passed', Date.now() - began, outcome?.reason);
     } catch (error) {
       failure = explain(step, controller.signal.reason ?? error, timeoutMs);
