@@ -5,7 +5,6 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { inject } from 'vitest';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -70,7 +69,10 @@ declare module 'vitest' {
  * The repository's site, built once per test run by the vitest main process on the first request (from a
  * snapshot, so edits made meanwhile cannot mix two states of the pages); every test file gets the same one.
  */
-export function sharedBuild(): Promise<SharedBuild> {
+export async function sharedBuild(): Promise<SharedBuild> {
+  // Imported here, not at the top: global-setup.ts imports this module in vitest's main process, where
+  // loading 'vitest' itself is not allowed.
+  const { inject } = await import('vitest');
   const url = `${inject('siteBuild')}/build`;
   return new Promise((resolveBuild, reject) => {
     // node:http has no response timeout of its own: a cold build on a busy machine may take minutes.
