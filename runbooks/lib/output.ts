@@ -22,8 +22,20 @@ export interface Capture {
 /**
  * Replaces `write` on both process streams until `release()`: text is decoded, held until its line ends,
  * redacted and handed to `sink` one line at a time (line breaks removed). Captures stack: a capture taken
- * inside another passes its lines to its own sink and leaves the outer one as it was.
+ * inside another passes its lines to its own sink and leaves the outer one as it was, and they may be released
+ * in any order.
  */
+// Each capture's writer and the one it replaced, so a release can skip writers already released below it.
+const below = new WeakMap<Write, { previous: Write; active: () => boolean }>();
+
+function liveWriter(writer: Write): Write {
+  let current = writer;
+  for (let layer = below.get(current); layer && !layer.active(); layer = below.get(current)) {
+    current = layer.previous;
+  }
+  return current;
+}
+
 export function capture(sink: LineSink): Capture {
   const streams = { stdout: process.stdout, stderr: process.stderr };
   const restore: Array<() => void> = [];
@@ -33,7 +45,11 @@ export function capture(sink: LineSink): Capture {
     const previous = stream.write;
     const decoder = new StringDecoder('utf8');
     const masker = new LineMasker();
+    let active = true;
     const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+      // Released while a capture taken later still sits on top of it: hand everything down unchanged.
+      if (!active)
+        return (previous as (...args: unknown[]) => boolean).call(stream, chunk, encoding, callback);
       const done = typeof encoding === 'function' ? encoding : callback;
       const text =
         typeof chunk === 'string'
@@ -47,6 +63,7 @@ export function capture(sink: LineSink): Capture {
       return true;
     };
     stream.write = write as Write;
+    below.set(write as Write, { previous, active: () => active });
     flushes.push(() => {
       const rest = masker.push(decoder.end());
       for (const line of rest) sink(name, line, true);
@@ -54,7 +71,8 @@ export function capture(sink: LineSink): Capture {
       if (last !== undefined) sink(name, last, false);
     });
     restore.push(() => {
-      stream.write = previous;
+      active = false;
+      if (stream.write === write) stream.write = liveWriter(previous);
     });
   }
   let released = false;
