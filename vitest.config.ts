@@ -10,7 +10,8 @@ export default defineConfig({
     // One site build per run, made on first request and shared through provide/inject.
     globalSetup: ['test/site/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
+    // Generous: a test that waits on a child process must not fail on a busy 2-core machine for time alone.
+    testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: process.env.CI ? ['default'] : ['default'],
   },
