@@ -101,6 +101,8 @@ export const step = defineStep({
     const own = `${docs.credentialsPrefix(actorOmni)}${PROBE}`;
     const other = `${docs.credentialsPrefix(otherActorOmni)}${PROBE}`;
     const body = `isolation probe ${new Date().toISOString()}`;
+    // Set when a write into the other actor's prefix went through, so the probe is not left there.
+    let wroteOther = false;
     try {
       await client
         .send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: own, Body: body }), opts)
@@ -117,18 +119,21 @@ export const step = defineStep({
         ctx.log(`note: ${EMULATED}`);
         return passed(EMULATED);
       }
-      await denied(`s3:PutObject ${other}`, () =>
-        client.send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: other, Body: body }), opts),
-      );
+      await denied(`s3:PutObject ${other}`, async () => {
+        await client.send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: other, Body: body }), opts);
+        wroteOther = true;
+      });
       await denied(`s3:GetObject ${other}`, () =>
         client.send(new s3.GetObjectCommand({ Bucket: trust.bucket, Key: other }), opts),
       );
       ctx.log(`another actor's prefix: put and get denied on ${other}`);
       return undefined;
     } finally {
-      await client
-        .send(new s3.DeleteObjectCommand({ Bucket: trust.bucket, Key: own }), opts)
-        .catch(() => undefined);
+      for (const key of wroteOther ? [own, other] : [own]) {
+        await client
+          .send(new s3.DeleteObjectCommand({ Bucket: trust.bucket, Key: key }), opts)
+          .catch(() => undefined);
+      }
       client.destroy();
     }
   },

@@ -68,7 +68,15 @@ export async function startTestSandbox(
   const stateFile = path.join(dir, 'state.json');
   const state = await waitFor(
     `sandbox start (${output})`,
-    () => (existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as SandboxState) : undefined),
+    () => {
+      if (!existsSync(stateFile)) return undefined;
+      // The file can be seen before it is fully written; an incomplete one is read again on the next poll.
+      try {
+        return JSON.parse(readFileSync(stateFile, 'utf8')) as SandboxState;
+      } catch {
+        return undefined;
+      }
+    },
     child,
   ).catch((error) => {
     child.kill('SIGTERM');

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BootFailError, StartupError } from '../../scripts/sandbox/config.ts';
-import { findMoto } from '../../scripts/sandbox/moto.ts';
 import { type Sandbox, startSandbox, testWallet } from '../../scripts/sandbox/start.ts';
+import { needs } from '../helpers/needs.ts';
+
+const moto = needs('moto');
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -169,8 +171,8 @@ describe('startSandbox', () => {
     );
   });
 
-  it.skipIf(!findMoto())(
-    'says which flag to change when the moto port is taken, and frees the broker port',
+  it.skipIf(!moto.ok)(
+    `says which flag to change when the moto port is taken, and frees the broker port${moto.ok ? '' : ` (skipped: ${moto.reason})`}`,
     async () => {
       const { port } = await occupy();
       const dir = tempDir();

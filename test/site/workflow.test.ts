@@ -39,6 +39,13 @@ describe('.github/workflows/docs.yml', () => {
     expect(build).toBeGreaterThan(ci);
   });
 
+  it('installs moto with pip and puts it on the PATH before .ci/run, which needs it under CI=true', () => {
+    const moto = index((s) => /pip install .*'moto\[server\]'/.test(s.run ?? ''));
+    expect(moto).toBeGreaterThanOrEqual(0);
+    expect(moto).toBeLessThan(index((s) => /\bbash \.ci\/run\b/.test(s.run ?? '')));
+    expect(steps[moto]?.run).toMatch(/GITHUB_PATH/);
+  });
+
   it('uploads the built site as an artifact after the build', () => {
     const upload = index((s) => s.uses?.startsWith('actions/upload-artifact@') ?? false);
     expect(upload).toBeGreaterThan(index((s) => /docs:build/.test(s.run ?? '')));

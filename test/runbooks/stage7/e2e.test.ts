@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/needs.ts';
 import {
   childEnv,
   hasStackTrace,
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 const ids = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
 
-describe('npm run runbook -- stage7 on the sandbox', () => {
+describeWith('moto', 'npm run runbook -- stage7 on the sandbox', () => {
   it('runs every step top to bottom, exits 0 and writes the JSON report', async () => {
     const file = path.join(reports, 'run.json');
     const run = await runCli(['stage7', '--report', file], env);

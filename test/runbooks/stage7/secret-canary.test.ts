@@ -2,7 +2,8 @@
 // the wire) and prove none reaches stdout, stderr, a report, a file or any process's arguments.
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/needs.ts';
 import {
   childEnv,
   type RunResult,
@@ -89,7 +90,7 @@ function expectNoSecret(places: Record<string, string>, secrets: string[]) {
   }
 }
 
-describe('secret canary', () => {
+describeWith('moto', 'secret canary', () => {
   it('keeps the wallet key, JWTs and AWS keys out of output, reports, files and argv', async () => {
     const before = new Set(readdirSync(dir));
     const json = path.join(dir, 'canary.json');
