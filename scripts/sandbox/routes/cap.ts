@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BrokerContext } from '../context.ts';
 import { authorization, BrokerError, type Failure, readJson } from '../http.ts';
 import { str, struct, u64 } from '../serde.ts';
-import { verifySessionJwt } from '../tokens.ts';
+import { session, sessionAuth } from '../session.ts';
 
 export const CAP_ROUTES = [
   '/v1/cap/cred-store',
@@ -71,11 +71,9 @@ export function capRoutes(app: Hono, ctx: BrokerContext): void {
     checkHex32(req.device_key_hash, 'device_key_hash');
     const serviceLength = Buffer.byteLength(req.service);
     if (serviceLength === 0 || serviceLength > 64) throw invalid('service must be 1..=64 chars');
-    const token = capBearer(c);
     let sessionOmni: string;
     try {
-      sessionOmni = verifySessionJwt(ctx.sessionKey, ctx.config.issuer, token, ctx.now()).agentkeys
-        .omni_account;
+      sessionOmni = session(c).claims().agentkeys.omni_account;
     } catch (error) {
       if (error instanceof BrokerError)
         throw new CapError(401, 'unauthorized', `session jwt verify: ${error.message}`);
@@ -94,5 +92,7 @@ export function capRoutes(app: Hono, ctx: BrokerContext): void {
       'RPC URL not set (AGENTKEYS_CHAIN_RPC_HTTP or CHAIN_RPC_HTTP_HEIMA or HEIMA_RPC_HTTP)',
     );
   };
-  for (const path of CAP_ROUTES) app.post(path, handler);
+  // The header checks answer in the cap routes' own words; the token is verified as on every bearer route.
+  const auth = sessionAuth(ctx, { missing: 'missing Authorization header', token: capBearer });
+  for (const path of CAP_ROUTES) app.post(path, auth, handler);
 }

@@ -2,10 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { BrokerContext } from '../context.ts';
-import { badRequest, bearer, readJson } from '../http.ts';
+import { badRequest, readJson } from '../http.ts';
 import { json } from '../json.ts';
 import { i64, rustDebug, str, struct } from '../serde.ts';
-import { signGrantProof, verifySessionJwt } from '../tokens.ts';
+import { session, sessionAuth } from '../session.ts';
+import { signGrantProof } from '../tokens.ts';
 
 const createShape = struct('GrantCreateBody', [
   { name: 'daemon_address', shape: str },
@@ -24,21 +25,20 @@ interface CreateBody {
   max_uses: bigint;
 }
 
-/** The master behind the session JWT every grant route requires. */
-export const sessionOwner = (c: Context, ctx: BrokerContext) =>
-  verifySessionJwt(
-    ctx.sessionKey,
-    ctx.config.issuer,
-    bearer(c, 'missing or malformed Authorization header'),
-    ctx.now(),
-  ).agentkeys.omni_account;
+/** The master behind the session JWT a grant or wallet-link route requires. */
+export const sessionOwner = (c: Context) => session(c).claims().agentkeys.omni_account;
+
+/** The session check of the grant and wallet-link routes, with their shared 401 message. */
+export const ownerAuth = (ctx: BrokerContext) =>
+  sessionAuth(ctx, { missing: 'missing or malformed Authorization header' });
 
 export function grantRoutes(app: Hono, ctx: BrokerContext): void {
   const limit = ctx.config.requestBodyLimitBytes;
+  const auth = ownerAuth(ctx);
 
-  app.post('/v1/grant/create', async (c) => {
+  app.post('/v1/grant/create', auth, async (c) => {
     const body = await readJson<CreateBody>(c, createShape, limit);
-    const master = sessionOwner(c, ctx);
+    const master = sessionOwner(c);
     const daemon = body.daemon_address;
     if (!daemon.startsWith('0x') || Buffer.byteLength(daemon) < 6) {
       throw badRequest('daemon_address must be a 0x-prefixed address');
@@ -71,14 +71,14 @@ export function grantRoutes(app: Hono, ctx: BrokerContext): void {
     });
   });
 
-  app.get('/v1/grant/list', (c) => {
-    const master = sessionOwner(c, ctx);
+  app.get('/v1/grant/list', auth, (c) => {
+    const master = sessionOwner(c);
     return json(c, { owner: master, grants: ctx.store.listGrants(master) });
   });
 
-  app.post('/v1/grant/revoke', async (c) => {
+  app.post('/v1/grant/revoke', auth, async (c) => {
     const { grant_id } = await readJson<{ grant_id: string }>(c, revokeShape, limit);
-    const master = sessionOwner(c, ctx);
+    const master = sessionOwner(c);
     if (grant_id.trim() === '') throw badRequest('grant_id required');
     const now = ctx.now();
     // Unknown, foreign and already revoked get one answer, so grant ids of other masters cannot be probed.

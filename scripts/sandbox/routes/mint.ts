@@ -2,8 +2,9 @@
 // call that got as far as checking its session JWT, refused ones included.
 import type { Hono } from 'hono';
 import type { BrokerContext } from '../context.ts';
-import { BrokerError, bearer } from '../http.ts';
-import { sha256Hex, signOidcJwt, verifySessionJwt } from '../tokens.ts';
+import { BrokerError } from '../http.ts';
+import { session, sessionAuth } from '../session.ts';
+import { sha256Hex, signOidcJwt } from '../tokens.ts';
 
 export function mintRoutes(app: Hono, ctx: BrokerContext): void {
   const { config } = ctx;
@@ -31,11 +32,11 @@ export function mintRoutes(app: Hono, ctx: BrokerContext): void {
     }
   };
 
-  app.post('/v1/mint-oidc-jwt', (c) => {
-    const token = bearer(c, 'missing Authorization header');
+  app.post('/v1/mint-oidc-jwt', sessionAuth(ctx, { missing: 'missing Authorization header' }), (c) => {
+    const token = session(c).token();
     let wallet: string;
     try {
-      wallet = verifySessionJwt(ctx.sessionKey, config.issuer, token, ctx.now()).agentkeys.wallet_address;
+      wallet = session(c).claims().agentkeys.wallet_address;
     } catch (error) {
       // The refusal is recorded on a best-effort basis; the answer is the refusal either way.
       try {

@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import type { BrokerContext } from '../context.ts';
 import { badRequest, readJson, unauthorized } from '../http.ts';
 import { str, struct } from '../serde.ts';
-import { sessionOwner } from './grants.ts';
+import { ownerAuth, sessionOwner } from './grants.ts';
 
 const identityFields = [
   { name: 'identity_type', shape: str },
@@ -26,10 +26,11 @@ const checkIdentity = (i: Identity) => {
 
 export function walletLinkRoutes(app: Hono, ctx: BrokerContext): void {
   const limit = ctx.config.requestBodyLimitBytes;
+  const auth = ownerAuth(ctx);
 
-  app.post('/v1/wallet/link', async (c) => {
+  app.post('/v1/wallet/link', auth, async (c) => {
     const body = await readJson<Identity>(c, linkShape, limit);
-    const master = sessionOwner(c, ctx);
+    const master = sessionOwner(c);
     checkIdentity(body);
     const owner = ctx.store.ownerOf(body.identity_type, body.identity_value);
     if (owner !== undefined && owner !== master) {
@@ -47,8 +48,8 @@ export function walletLinkRoutes(app: Hono, ctx: BrokerContext): void {
     });
   });
 
-  app.get('/v1/wallet/links', (c) => {
-    const master = sessionOwner(c, ctx);
+  app.get('/v1/wallet/links', auth, (c) => {
+    const master = sessionOwner(c);
     return c.json({ owner: master, links: ctx.store.listLinks(master) });
   });
 
