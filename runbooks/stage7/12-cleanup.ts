@@ -50,8 +50,31 @@ function outcomes(apply: boolean) {
   };
 }
 
+/**
+ * What the walk has removed so far. A dry run changes nothing, so its later checks (does a role still
+ * trust the provider, does the role still have an inline policy) read this as well as AWS.
+ */
+interface Done {
+  /** `trust:<role>`, `inline:<role>`, `bucket-policy:<bucket>` → the Sids removed from that document. */
+  statements: Map<string, Set<string>>;
+  /** `role:<name>`, `inline:<role>`, `bucket-policy:<bucket>` that were deleted. */
+  deleted: Set<string>;
+}
+
+const removedFrom = (done: Done, key: string, sids: readonly string[]) =>
+  done.statements.set(key, new Set([...(done.statements.get(key) ?? []), ...sids]));
+
+/** Statements of `doc` that are not among those the walk removed from it. */
+const remaining = (done: Done, key: string, doc: docs.PolicyDocument | undefined) =>
+  docs.statementsOf(doc).filter((st) => !(st.Sid && done.statements.get(key)?.has(st.Sid)));
+
 /** Names of the roles whose trust policy names the provider (IAM lists trust documents with the roles). */
-async function rolesTrusting(ctx: RunContext, aws: AwsClients, providerArn: string): Promise<string[]> {
+async function rolesTrusting(
+  ctx: RunContext,
+  aws: AwsClients,
+  providerArn: string,
+  done: Done,
+): Promise<string[]> {
   const found: string[] = [];
   let marker: string | undefined;
   do {
@@ -59,9 +82,10 @@ async function rolesTrusting(ctx: RunContext, aws: AwsClients, providerArn: stri
       .send(new iam.ListRolesCommand({ Marker: marker }), { abortSignal: ctx.signal })
       .catch((e) => Promise.reject(awsError('iam:ListRoles', e)));
     for (const role of page.Roles ?? []) {
-      if (docs.policyText(role.AssumeRolePolicyDocument)?.includes(`"${providerArn}"`)) {
-        found.push(role.RoleName as string);
-      }
+      const name = role.RoleName as string;
+      if (done.deleted.has(`role:${name}`)) continue;
+      const trust = remaining(done, `trust:${name}`, docs.parsePolicy(role.AssumeRolePolicyDocument));
+      if (trust.some((st) => JSON.stringify(st).includes(`"${providerArn}"`))) found.push(name);
     }
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
@@ -69,7 +93,13 @@ async function rolesTrusting(ctx: RunContext, aws: AwsClients, providerArn: stri
 }
 
 /** Undoes one record, or with `apply` false says what it would do. */
-async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply: boolean): Promise<Outcome> {
+async function undo(
+  ctx: RunContext,
+  aws: AwsClients,
+  r: CreatedResource,
+  apply: boolean,
+  done: Done,
+): Promise<Outcome> {
   const opts = { abortSignal: ctx.signal };
   const call = async (what: string, send: () => Promise<unknown>) => {
     if (apply) await send().catch((e) => Promise.reject(awsError(what, e)));
@@ -94,10 +124,12 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
         const left =
           now && docs.removeStatements(docs.parsePolicy(now.Policy) as docs.PolicyDocument, r.sids);
         if (!left || left.removed.length === 0) return gone(`${list} in the ${what}`);
+        removedFrom(done, `bucket-policy:${bucket}`, left.removed);
         if (!left.document) {
           await call(`deleting the ${what}`, () =>
             aws.s3.send(new s3.DeleteBucketPolicyCommand({ Bucket: bucket }), opts),
           );
+          done.deleted.add(`bucket-policy:${bucket}`);
           return deleted(what);
         }
         const rest = JSON.stringify(left.document);
@@ -120,6 +152,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
         if (left.removed.length === 0) return gone(`${list} in the ${what}`);
         if (!left.document)
           return keep(`${list} in the ${what}`, 'no other statement is left, and a role needs one');
+        removedFrom(done, `trust:${name}`, left.removed);
         const rest = JSON.stringify(left.document);
         await call(`changing the ${what}`, () =>
           aws.iam.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: rest }), opts),
@@ -136,6 +169,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       const left =
         now && docs.removeStatements(docs.parsePolicy(now.PolicyDocument) as docs.PolicyDocument, r.sids);
       if (!left || left.removed.length === 0) return gone(`${list} in the ${what} of ${name}`);
+      removedFrom(done, `inline:${name}`, left.removed);
       if (!left.document) {
         await call(`deleting the ${what}`, () =>
           aws.iam.send(
@@ -143,6 +177,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
             opts,
           ),
         );
+        done.deleted.add(`inline:${name}`);
         return deleted(what);
       }
       const rest = JSON.stringify(left.document);
@@ -164,9 +199,11 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       const current = await role(r.name);
       if (!current) return gone(what);
       if (current.RoleId !== r.roleId) return replaced(what, 'it was made again since');
-      const foreign = docs
-        .statementsOf(docs.parsePolicy(current.AssumeRolePolicyDocument))
-        .filter((st) => !st.Sid || !r.trustSids.includes(st.Sid));
+      const foreign = remaining(
+        done,
+        `trust:${r.name}`,
+        docs.parsePolicy(current.AssumeRolePolicyDocument),
+      ).filter((st) => !st.Sid || !r.trustSids.includes(st.Sid));
       if (foreign.length > 0)
         return keep(what, `its trust policy has ${foreign.length} statement(s) the runbook did not write`);
       const read = <T>(action: string, send: () => Promise<T>) =>
@@ -174,8 +211,11 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       const inline = await read('iam:ListRolePolicies', () =>
         aws.iam.send(new iam.ListRolePoliciesCommand({ RoleName: r.name }), opts),
       );
-      if (inline.PolicyNames?.length)
-        return keep(what, `it has inline policies the runbook did not add: ${inline.PolicyNames.join(', ')}`);
+      const others = (inline.PolicyNames ?? []).filter(
+        (p) => !(p === docs.VAULT_POLICY_NAME && done.deleted.has(`inline:${r.name}`)),
+      );
+      if (others.length > 0)
+        return keep(what, `it has inline policies the runbook did not add: ${others.join(', ')}`);
       const attached = await read('iam:ListAttachedRolePolicies', () =>
         aws.iam.send(new iam.ListAttachedRolePoliciesCommand({ RoleName: r.name }), opts),
       );
@@ -188,6 +228,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       await call(`deleting ${what}`, () =>
         aws.iam.send(new iam.DeleteRoleCommand({ RoleName: r.name }), opts),
       );
+      done.deleted.add(`role:${r.name}`);
       return deleted(what);
     }
 
@@ -215,7 +256,9 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       const policy = await lookup('s3:GetBucketPolicy', () =>
         aws.s3.send(new s3.GetBucketPolicyCommand({ Bucket: r.name }), opts),
       );
-      if (policy) return keep(what, 'its bucket policy has statements the runbook did not add');
+      if (policy && !done.deleted.has(`bucket-policy:${r.name}`)) {
+        return keep(what, 'its bucket policy has statements the runbook did not add');
+      }
       await call(`deleting ${what}`, () => aws.s3.send(new s3.DeleteBucketCommand({ Bucket: r.name }), opts));
       return deleted(what);
     }
@@ -226,7 +269,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       if (!current) return gone(what);
       if ((current.CreateDate?.toISOString() ?? '') !== r.createDate)
         return replaced(what, 'it was made again since');
-      const trusting = await rolesTrusting(ctx, aws, r.arn);
+      const trusting = await rolesTrusting(ctx, aws, r.arn, done);
       if (trusting.length > 0) return keep(what, `roles still trust it: ${trusting.join(', ')}`);
       await call(`deleting ${what}`, () =>
         aws.iam.send(new iam.DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: r.arn }), opts),
@@ -241,7 +284,7 @@ async function undo(ctx: RunContext, aws: AwsClients, r: CreatedResource, apply:
       const current = await provider(r.providerArn);
       const list = (r.type === 'client-id' ? current?.ClientIDList : current?.ThumbprintList) ?? [];
       if (!list.includes(value)) return gone(what);
-      const trusting = await rolesTrusting(ctx, aws, r.providerArn);
+      const trusting = await rolesTrusting(ctx, aws, r.providerArn, done);
       if (trusting.length > 0) return keep(what, `roles still trust the provider: ${trusting.join(', ')}`);
       await call(`removing the ${what}`, () =>
         r.type === 'client-id'
@@ -281,6 +324,7 @@ async function cleanUp(ctx: RunContext, aws: AwsClients, apply: boolean) {
     throw awsError('sts:GetCallerIdentity', e);
   });
   const elsewhere = state.records.filter((r) => r.account !== me.Account);
+  const done: Done = { statements: new Map(), deleted: new Set() };
   for (const record of state.records.filter((r) => r.account === me.Account).reverse()) {
     const resource = CreatedResource.safeParse(record.resource);
     if (!resource.success) {
@@ -290,7 +334,7 @@ async function cleanUp(ctx: RunContext, aws: AwsClients, apply: boolean) {
       counts.kept += 1;
       continue;
     }
-    const outcome = await undo(ctx, aws, resource.data, apply);
+    const outcome = await undo(ctx, aws, resource.data, apply, done);
     lines.push(outcome.line);
     if (outcome.kind === 'deleted') counts.deleted += 1;
     if (outcome.kind === 'changed') counts.changed += 1;
@@ -341,7 +385,7 @@ export const step = defineStep({
     }
     const kept = counts.kept > 0 ? `; kept ${counts.kept}, see above` : '';
     if (counts.deleted + counts.changed === 0) return passed(`nothing left to delete${kept}`);
-    const edits = counts.changed > 0 ? `, removed our statements or values from ${counts.changed} more` : '';
+    const edits = counts.changed > 0 ? `, removed the runbook's additions from ${counts.changed} others` : '';
     return changed(`deleted ${counts.deleted} resource(s)${edits}${kept}`);
   },
 });
