@@ -1,13 +1,22 @@
 // Step 4 on moto against a role and a bucket that already hold statements of others: it keeps them, its
 // dry run shows the exact change as a unified diff, a second run changes nothing, and --restore puts back
 // the documents byte for byte (as IAM and S3 return them).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
 import { applyPatch } from 'diff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, hasStackTrace, runInProcess, startTestSandbox, type TestSandbox } from '../helpers.ts';
+import {
+  childEnv,
+  hasStackTrace,
+  removeTempDirs,
+  runInProcess,
+  startProxy,
+  startTestSandbox,
+  type TestSandbox,
+  tempDir,
+} from '../helpers.ts';
 
 const ROLE = 'agentkeys-vault-role';
 const BUCKET = 'agentkeys-vault-123456789012';
@@ -89,6 +98,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  removeTempDirs();
   client?.iam.destroy();
   client?.s3.destroy();
   await sandbox?.stop();
@@ -233,6 +243,42 @@ describe('step 4 on a role and a bucket that hold statements of others', () => {
     expect(now.inline).toBe(original.inline);
     expect(now.bucket).toBe(handText);
     await client.s3.send(new s3.PutBucketPolicyCommand({ Bucket: BUCKET, Policy: BUCKET_POLICY }));
+  });
+
+  it('a change AWS refuses half-way leaves the backup taken before the first change, and --restore undoes the rest', async () => {
+    const before = await documents();
+    // The same sandbox, its AWS calls through a proxy that refuses to set the bucket policy.
+    const proxy = await startProxy(sandbox.state.motoUrl as string);
+    proxy.intercept = (request, url) =>
+      request.method === 'PUT' && url.searchParams.has('policy')
+        ? new Response('<Error><Code>AccessDenied</Code><Message>refused by the test</Message></Error>', {
+            status: 403,
+            headers: { 'content-type': 'application/xml' },
+          })
+        : undefined;
+    try {
+      const dir = tempDir('runbook-refusing-');
+      writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ ...sandbox.state, motoUrl: proxy.url }));
+      copyFileSync(path.join(sandbox.dir, 'test-wallet.json'), path.join(dir, 'test-wallet.json'));
+      const run = await runInProcess(['stage7', '--step', '04'], { ...env, AGENTKEYS_SANDBOX_DIR: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /change the bucket policy of agentkeys-vault-123456789012: .+ failed: AccessDenied/,
+      );
+      const file = /saved the documents before this change to (\S+)/.exec(run.stdout)?.[1] as string;
+      expect(run.stdout.indexOf(file)).toBeLessThan(run.stdout.indexOf('applied: '));
+      expect(run.stdout).toMatch(/applied: change the trust policy of agentkeys-vault-role/);
+      const half = await documents();
+      expect(half.trust).not.toBe(before.trust);
+      expect(half.bucket).toBe(before.bucket);
+
+      const restore = await runInProcess(['stage7', '--restore', file], env);
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stdout).toContain(`bucket policy of ${BUCKET}: already as saved`);
+      expect(await documents()).toEqual(before);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it.each([
