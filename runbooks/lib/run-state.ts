@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import type { Settings } from './env.ts';
 import { StepError } from './step.ts';
 import type { Target } from './target.ts';
@@ -32,23 +32,51 @@ export function runStateDir(runbook: string, target: Target, settings: Settings)
   return path.join(root, runbook);
 }
 
-const Resource = z.looseObject({ type: z.string() });
+/** The shapes of the files; built on first use, so commands that never read run state skip loading zod. */
+function fileSchemas(z: typeof Zod) {
+  const CreatedRecord = z.object({
+    id: z.string(),
+    step: z.string(),
+    at: z.string(),
+    /** The AWS account the resource lives in; clean-up acts only on records of the caller's account. */
+    account: z.string(),
+    resource: z.looseObject({ type: z.string() }),
+  });
+  return {
+    CreatedRecord,
+    StateFile: z.object({
+      format: z.literal(STATE_FORMAT),
+      version: z.literal(1),
+      created: z.array(CreatedRecord),
+    }),
+    BackupFile: z.object({
+      format: z.literal(BACKUP_FORMAT),
+      version: z.literal(1),
+      runbook: z.string(),
+      step: z.string(),
+      /** `sandbox` or the broker URL the backup was taken against. */
+      target: z.string(),
+      account: z.string(),
+      takenAt: z.string(),
+      /** What the step saved, in the step's own shape; its restore() checks it. */
+      data: z.unknown(),
+    }),
+  };
+}
+type Schemas = ReturnType<typeof fileSchemas>;
+export type CreatedRecord = Zod.infer<Schemas['CreatedRecord']>;
+export type Backup = Zod.infer<Schemas['BackupFile']>;
 
-const CreatedRecord = z.object({
-  id: z.string(),
-  step: z.string(),
-  at: z.string(),
-  /** The AWS account the resource lives in; clean-up acts only on records of the caller's account. */
-  account: z.string(),
-  resource: Resource,
-});
-export type CreatedRecord = z.infer<typeof CreatedRecord>;
-
-const StateFile = z.object({
-  format: z.literal(STATE_FORMAT),
-  version: z.literal(1),
-  created: z.array(CreatedRecord),
-});
+let zod: Promise<typeof Zod> | undefined;
+/** zod, loaded once on first use. */
+export const loadZod = () => {
+  zod ??= import('zod').then((m) => m.z);
+  return zod;
+};
+const schemas = async () => {
+  const z = await loadZod();
+  return { z, ...fileSchemas(z) };
+};
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -90,6 +118,7 @@ export class RunState {
     } catch {
       throw unreadable(file, 'it is not JSON');
     }
+    const { z, StateFile } = await schemas();
     const parsed = StateFile.safeParse(json);
     if (!parsed.success) throw unreadable(file, z.prettifyError(parsed.error).replaceAll('\n', ' '));
     return parsed.data.created;
@@ -119,20 +148,6 @@ export class RunState {
     await writeAtomically(this.file, `${JSON.stringify(body, null, 2)}\n`);
   }
 }
-
-const BackupFile = z.object({
-  format: z.literal(BACKUP_FORMAT),
-  version: z.literal(1),
-  runbook: z.string(),
-  step: z.string(),
-  /** `sandbox` or the broker URL the backup was taken against. */
-  target: z.string(),
-  account: z.string(),
-  takenAt: z.string(),
-  /** What the step saved, in the step's own shape; its restore() checks it. */
-  data: z.unknown(),
-});
-export type Backup = z.infer<typeof BackupFile>;
 
 /** Writes a backup under `<dir>/backups/` and returns its path; an existing file is never overwritten. */
 export async function saveBackup(
@@ -180,6 +195,7 @@ export async function readBackup(file: string): Promise<Backup> {
   } catch {
     throw new BackupError(`${file} is not JSON, so it is not a backup this runner wrote`);
   }
+  const { z, BackupFile } = await schemas();
   const parsed = BackupFile.safeParse(json);
   if (!parsed.success) {
     throw new BackupError(

@@ -7,11 +7,11 @@ import { connect } from 'node:tls';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { isMain, runAlone } from '../lib/alone.ts';
 import { type AwsClients, awsError } from '../lib/aws.ts';
 import type { RunContext } from '../lib/context.ts';
-import { type Backup, RunState, runStateDir, saveBackup } from '../lib/run-state.ts';
+import { type Backup, loadZod, RunState, runStateDir, saveBackup } from '../lib/run-state.ts';
 import { changed, defineStep, passed, StepError, skipped } from '../lib/step.ts';
 import { step as issuerStep, type OidcIssuer } from './03-oidc-issuer.ts';
 import * as docs from './aws-policies.ts';
@@ -29,43 +29,53 @@ export interface AwsTrust {
 /** The tag step 4 puts on a bucket it creates: S3 has no stable id, so clean-up recognises it by this. */
 export const BUCKET_TAG = 'agentkeys-runbook-created';
 
-/** What the run state records for each thing step 4 creates; step 12 reads it back. */
-export const CreatedResource = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('oidc-provider'), arn: z.string(), createDate: z.string() }),
-  z.object({ type: z.literal('client-id'), providerArn: z.string(), clientId: z.string() }),
-  z.object({ type: z.literal('thumbprint'), providerArn: z.string(), thumbprint: z.string() }),
-  z.object({ type: z.literal('role'), name: z.string(), roleId: z.string(), trustSids: z.array(z.string()) }),
-  z.object({ type: z.literal('bucket'), name: z.string(), tag: z.string() }),
-  z.object({
-    type: z.literal('statements'),
-    document: z.enum(['trust-policy', 'role-policy', 'bucket-policy']),
-    /** The role (and its id, which a role made again under the same name does not share) or the bucket. */
-    role: z.string().optional(),
-    roleId: z.string().optional(),
-    bucket: z.string().optional(),
-    sids: z.array(z.string()),
-  }),
-]);
-export type CreatedResource = z.infer<typeof CreatedResource>;
-
-/** What a backup of step 4 holds: each document as AWS returned it before the change, and after it. */
-const SavedDocument = z.object({
-  document: z.enum(['trust-policy', 'role-policy', 'bucket-policy']),
-  role: z.string().optional(),
-  roleId: z.string().optional(),
-  bucket: z.string().optional(),
-  /** The exact text before the change; null when there was no such document. */
-  before: z.string().nullable(),
-  after: z.string(),
-});
-const ProviderLists = z.object({ clientIds: z.array(z.string()), thumbprints: z.array(z.string()) });
-export const TrustBackup = z.object({
-  documents: z.array(SavedDocument),
-  provider: z
-    .object({ arn: z.string(), createDate: z.string(), before: ProviderLists, after: ProviderLists })
-    .optional(),
-});
-type SavedDocument = z.infer<typeof SavedDocument>;
+/** What the run state records for each thing step 4 creates (read back by step 12), and its backups hold. */
+function shapes(z: typeof Zod) {
+  const document = z.enum(['trust-policy', 'role-policy', 'bucket-policy']);
+  const lists = z.object({ clientIds: z.array(z.string()), thumbprints: z.array(z.string()) });
+  return {
+    CreatedResource: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('oidc-provider'), arn: z.string(), createDate: z.string() }),
+      z.object({ type: z.literal('client-id'), providerArn: z.string(), clientId: z.string() }),
+      z.object({ type: z.literal('thumbprint'), providerArn: z.string(), thumbprint: z.string() }),
+      z.object({
+        type: z.literal('role'),
+        name: z.string(),
+        roleId: z.string(),
+        trustSids: z.array(z.string()),
+      }),
+      z.object({ type: z.literal('bucket'), name: z.string(), tag: z.string() }),
+      z.object({
+        type: z.literal('statements'),
+        document,
+        /** The role (and its id, which a role made again under the same name does not share) or the bucket. */
+        role: z.string().optional(),
+        roleId: z.string().optional(),
+        bucket: z.string().optional(),
+        sids: z.array(z.string()),
+      }),
+    ]),
+    /** Each document as AWS returned it before the change (null: there was none), and as written after. */
+    TrustBackup: z.object({
+      documents: z.array(
+        z.object({
+          document,
+          role: z.string().optional(),
+          roleId: z.string().optional(),
+          bucket: z.string().optional(),
+          before: z.string().nullable(),
+          after: z.string(),
+        }),
+      ),
+      provider: z.object({ arn: z.string(), createDate: z.string(), before: lists, after: lists }).optional(),
+    }),
+  };
+}
+type Shapes = ReturnType<typeof shapes>;
+export type CreatedResource = Zod.infer<Shapes['CreatedResource']>;
+type TrustBackup = Zod.infer<Shapes['TrustBackup']>;
+type SavedDocument = TrustBackup['documents'][number];
+export const stepShapes = async () => shapes(await loadZod());
 
 const MISSING = new Set([
   'NoSuchEntity',
@@ -432,7 +442,7 @@ async function backUp(ctx: RunContext, s: Survey): Promise<string | undefined> {
         }
       : undefined;
   if (documents.length === 0 && !providerChanges) return undefined;
-  const data: z.infer<typeof TrustBackup> = {
+  const data: TrustBackup = {
     documents,
     ...(providerChanges ? { provider: providerChanges } : {}),
   };
@@ -492,7 +502,7 @@ export async function reconcile(ctx: RunContext, aws: AwsClients, oidc: OidcIssu
 async function restoreBackup(ctx: RunContext, backup: Backup) {
   const aws = ctx.aws;
   if (!aws) throw new StepError(noAws(ctx), { exitCode: 2 });
-  const parsed = TrustBackup.safeParse(backup.data);
+  const parsed = (await stepShapes()).TrustBackup.safeParse(backup.data);
   if (!parsed.success) throw new StepError('the backup does not hold step 4 documents', { exitCode: 2 });
   const opts = { abortSignal: ctx.signal };
   const me = await aws.sts.send(new GetCallerIdentityCommand({}), opts).catch((e) => {

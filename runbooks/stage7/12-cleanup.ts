@@ -9,7 +9,7 @@ import { type AwsClients, awsError } from '../lib/aws.ts';
 import type { RunContext } from '../lib/context.ts';
 import { RunState, runStateDir } from '../lib/run-state.ts';
 import { changed, defineStep, passed, skipped } from '../lib/step.ts';
-import { BUCKET_TAG, CreatedResource, lookup } from './04-aws-iam-trust.ts';
+import { BUCKET_TAG, type CreatedResource, lookup, stepShapes } from './04-aws-iam-trust.ts';
 import * as docs from './aws-policies.ts';
 
 /** What clean-up does with one record: `forget` drops it, `keep` leaves it for a later run. */
@@ -325,8 +325,9 @@ async function cleanUp(ctx: RunContext, aws: AwsClients, apply: boolean) {
   });
   const elsewhere = state.records.filter((r) => r.account !== me.Account);
   const done: Done = { statements: new Map(), deleted: new Set() };
+  const shapes = await stepShapes();
   for (const record of state.records.filter((r) => r.account === me.Account).reverse()) {
-    const resource = CreatedResource.safeParse(record.resource);
+    const resource = shapes.CreatedResource.safeParse(record.resource);
     if (!resource.success) {
       lines.push(
         `kept record ${record.id} of step ${record.step}: not a resource this step knows how to remove`,
