@@ -254,6 +254,25 @@ describe('step 12 removes what step 4 recorded, in a later run', () => {
     );
   });
 
+  it('leaves an OIDC provider made beforehand in place while removing the role that trusts it', async () => {
+    // moto 5.2 has no AddClientIDToOpenIDConnectProvider, so the provider is made complete by hand.
+    const made = await client.iam.send(
+      new iam.CreateOpenIDConnectProviderCommand({
+        Url: sandbox.state.issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+      }),
+    );
+    const apply = await runInProcess(['stage7', '--step', '04'], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).not.toContain('applied: create IAM OIDC provider');
+    expect(recorded()).toEqual(['role', 'statements', 'bucket', 'statements']);
+    const clean = await runInProcess(['stage7', '--step', '12'], env);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(`deleted role ${ROLE}`);
+    expect(clean.stdout).not.toContain('OIDC provider');
+    expect((await exists.providers()).map((p) => p.Arn)).toEqual([made.OpenIDConnectProviderArn]);
+  });
+
   it('acts only on records of the caller’s AWS account and says what it left', async () => {
     writeFileSync(
       stateFile(),
