@@ -210,7 +210,7 @@ export async function survey(ctx: RunContext, aws: AwsClients, oidc: OidcIssuer)
     ),
   };
 }
-export type Survey = Awaited<ReturnType<typeof survey>>;
+type Survey = Awaited<ReturnType<typeof survey>>;
 
 interface Action {
   what: string;
@@ -247,7 +247,7 @@ function actionsFor(
         }),
         opts,
       );
-      const made_ = await aws.iam.send(
+      const provider = await aws.iam.send(
         new iam.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: s.providerArn }),
         opts,
       );
@@ -255,7 +255,7 @@ function actionsFor(
       await record({
         type: 'oidc-provider',
         arn: s.providerArn,
-        createDate: made_.CreateDate?.toISOString() ?? '',
+        createDate: provider.CreateDate?.toISOString() ?? '',
       });
     });
   } else {
@@ -404,7 +404,7 @@ function actionsFor(
   return { actions, made };
 }
 
-/** The documents step 4 changes, with the diff of each from what AWS holds now to what it would write. */
+/** The documents step 4 would change. */
 function changedDocuments(s: Survey) {
   return [s.trust, s.inline, s.bucketPolicy].filter((d) => d.merge.changed);
 }
