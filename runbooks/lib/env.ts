@@ -1,4 +1,5 @@
 // The one place runbooks read their settings from: URLs, region, emulator endpoint and secrets.
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +20,16 @@ export interface Settings {
   walletPrivateKey?: string;
   /** Folder of the sandbox to reuse or start. */
   sandboxDir: string;
-  /** Opt-in to delete what this run created on real AWS. */
+  /** Opt-in to delete, on real AWS, what runs recorded as created. */
   cleanup: boolean;
+  /** Folder for the record of created resources and for backups, when not the default (see run-state.ts). */
+  runStateDir?: string;
+  /** The home folder, under which run state for a broker URL lives by default. */
+  homeDir: string;
 }
 
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
+const resolved = (dir: string | undefined) => (dir ? path.resolve(dir) : undefined);
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
@@ -38,6 +44,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     walletPrivateKey: nonEmpty(env.AGENTKEYS_WALLET_PRIVATE_KEY),
     sandboxDir: path.resolve(nonEmpty(env.AGENTKEYS_SANDBOX_DIR) ?? path.join(REPO_ROOT, '.sandbox')),
     cleanup: env.AGENTKEYS_RUNBOOK_CLEANUP === '1' || env.AGENTKEYS_RUNBOOK_CLEANUP === 'true',
+    runStateDir: resolved(nonEmpty(env.AGENTKEYS_RUNBOOK_STATE_DIR)),
+    homeDir: nonEmpty(env.HOME) ?? homedir(),
   };
 }
 

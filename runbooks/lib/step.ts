@@ -1,5 +1,6 @@
 // The step API: what a runbook step declares (needs, produces, secrets, mutates) and how it reports.
 import type { RunContext } from './context.ts';
+import type { Backup } from './run-state.ts';
 
 export type StepStatus = 'passed' | 'changed' | 'skipped' | 'failed';
 
@@ -33,6 +34,8 @@ export interface StepDefinition {
   /** Read-only look at what a mutating step would change (used by `--dry-run`). */
   plan?: (ctx: RunContext) => Promise<string[]>;
   run: (ctx: RunContext) => Promise<StepOutcome | undefined>;
+  /** Puts back what a backup this step saved holds: `npm run runbook -- <runbook> --restore <file>`. */
+  restore?: (ctx: RunContext, backup: Backup) => Promise<StepOutcome | undefined>;
 }
 
 export function defineStep(step: StepDefinition): StepDefinition {

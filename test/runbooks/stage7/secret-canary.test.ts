@@ -1,6 +1,6 @@
 // Secret canary: run the Stage 7 runbook with known secrets (and learn the ones minted on the way from
 // the wire) and prove none reaches stdout, stderr, a report, a file or any process's arguments.
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith } from '../../helpers/needs.ts';
@@ -113,8 +113,14 @@ describeWith('moto', 'secret canary', () => {
       },
       secrets,
     );
-    // The runner wrote only the report: nothing else appeared in the sandbox folder.
-    expect(readdirSync(dir).filter((f) => !before.has(f))).toEqual(['canary.json']);
+    // The runner wrote only the report and its run state (what step 4 created, for clean-up), and the
+    // run state holds no secret either.
+    expect(readdirSync(dir).filter((f) => !before.has(f))).toEqual(['canary.json', 'runbook']);
+    const state = readdirSync(path.join(dir, 'runbook'), { recursive: true, encoding: 'utf8' })
+      .map((f) => path.join(dir, 'runbook', f))
+      .filter((f) => statSync(f).isFile());
+    expect(state.map((f) => path.basename(f))).toEqual(['created.json']);
+    expectNoSecret(Object.fromEntries(state.map((f) => [f, readFileSync(f, 'utf8')])), secrets);
 
     // A session JWT handed in through the environment stays just as hidden, in JUnit reports too.
     const session = [...sessions][0] as string;
