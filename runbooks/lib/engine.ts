@@ -218,6 +218,7 @@ export async function run(opts: RunOptions): Promise<number> {
         steps: runbook.steps.flatMap((s) => reports.filter((r) => r.id === s.id)),
       });
     }
+    await ctx?.finish();
     destroyAwsClients(ctx?.aws);
     await target?.release();
   }

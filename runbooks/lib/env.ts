@@ -21,7 +21,17 @@ export interface Settings {
   sandboxDir: string;
   /** Opt-in to delete what this run created on real AWS. */
   cleanup: boolean;
+  /** The agentkeys-broker-server binary the bring-up installs (without it: the sandbox's stand-in). */
+  brokerBin?: string;
+  /** Key slots (`oidc`, `session`) the bring-up may replace; the old file is kept beside the new one. */
+  rotateKeys: Array<'oidc' | 'session'>;
+  /** Broker settings set in this shell (BROKER_* and the broker's other names), for the env file of step B3. */
+  brokerSettings: Record<string, string>;
 }
+
+/** Names the broker reads besides BROKER_*; step B3 keeps only those env.yaml lists for the broker. */
+const BROKER_NAME =
+  /^(BROKER_\w+|ACCOUNT_ID|REGION|RUST_LOG|AGENTKEYS_CHAIN(_RPC_HTTP)?|HEIMA_RPC_HTTP|(CHAIN_RPC_HTTP|SIDECAR_REGISTRY_ADDRESS|SCOPE_CONTRACT_ADDRESS|K3_EPOCH_COUNTER_ADDRESS)_\w+)$/;
 
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
 
@@ -38,6 +48,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     walletPrivateKey: nonEmpty(env.AGENTKEYS_WALLET_PRIVATE_KEY),
     sandboxDir: path.resolve(nonEmpty(env.AGENTKEYS_SANDBOX_DIR) ?? path.join(REPO_ROOT, '.sandbox')),
     cleanup: env.AGENTKEYS_RUNBOOK_CLEANUP === '1' || env.AGENTKEYS_RUNBOOK_CLEANUP === 'true',
+    brokerBin: nonEmpty(env.AGENTKEYS_BROKER_BIN),
+    rotateKeys: (env.AGENTKEYS_ROTATE_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s): s is 'oidc' | 'session' => s === 'oidc' || s === 'session'),
+    brokerSettings: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => BROKER_NAME.test(e[0]) && e[1] !== undefined),
+    ),
   };
 }
 

@@ -18,6 +18,8 @@ export interface StepDefinition {
   title: string;
   /** Heading anchor on the runbook page. */
   doc: string;
+  /** Where an operator runs the step by hand: the broker host (bring-up) or, by default, the workstation. */
+  where?: 'operator workstation' | 'broker host';
   /** Keys of values other steps produce and this step reads. */
   needs: readonly string[];
   /** Keys of values this step puts in the store. */
