@@ -1,6 +1,16 @@
 // Step B1 (broker host): installs the broker binary at /usr/local/bin/agentkeys-broker-server — the one
 // AGENTKEYS_BROKER_BIN names, or on the sandbox its stand-in — and checks that it answers like the broker.
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import { isMain, runAlone } from '../lib/alone.ts';
@@ -18,20 +28,10 @@ import {
   sandboxRoot,
   sha256,
   shown,
-  writeOwned,
 } from './host.ts';
 
-/** On the sandbox without a real binary: a launcher that runs the sandbox CLI with the binary's interface. */
-function standIn(): string {
-  const cli = path.join(REPO_ROOT, 'bin/agentkeys-sandbox.mjs');
-  return [
-    '#!/bin/sh',
-    "# Stand-in for agentkeys-broker-server: the sandbox CLI, answering the binary's subcommands and flags.",
-    'case "$1" in keygen|serve) ;; *) set -- serve "$@" ;; esac',
-    `exec '${process.execPath}' '${cli}' "$@"`,
-    '',
-  ].join('\n');
-}
+/** The sandbox's stand-in for the binary: a launcher of the sandbox CLI, linked in as a package would be. */
+export const STAND_IN = path.join(REPO_ROOT, 'bin/agentkeys-broker-standin');
 
 const chosen = new WeakMap<object, Promise<BrokerHost>>();
 
@@ -59,13 +59,23 @@ async function layoutFor(ctx: RunContext): Promise<BrokerHost> {
   return layout('sandbox', root, port || (await freePort()));
 }
 
-/** What B1 would install: the bytes of the binary (or the launcher) and where they come from. */
-function source(ctx: RunContext): { from: string; bytes: Buffer } {
+/** What B1 installs: AGENTKEYS_BROKER_BIN copied in, or the stand-in linked in; undefined when already there. */
+function pending(ctx: RunContext, host: BrokerHost): string | undefined {
   const given = ctx.settings.brokerBin;
-  if (!given)
-    return { from: 'the sandbox stand-in (bin/agentkeys-sandbox.mjs)', bytes: Buffer.from(standIn()) };
+  if (!given) {
+    let linked: string | undefined;
+    try {
+      linked = readlinkSync(host.bin);
+    } catch {
+      linked = undefined;
+    }
+    return linked === STAND_IN
+      ? undefined
+      : `link the sandbox stand-in (bin/agentkeys-broker-standin) as ${shown(host.bin)}`;
+  }
+  let bytes: Buffer;
   try {
-    return { from: given, bytes: readFileSync(given) };
+    bytes = readFileSync(given);
   } catch (error) {
     throw new StepError(`AGENTKEYS_BROKER_BIN=${given} cannot be read: ${(error as Error).message}`, {
       hint: 'build the broker (cargo build --release -p agentkeys-broker-server) and point AGENTKEYS_BROKER_BIN at target/release/agentkeys-broker-server',
@@ -73,6 +83,10 @@ function source(ctx: RunContext): { from: string; bytes: Buffer } {
       exitCode: 2,
     });
   }
+  const installed = existsSync(host.bin) ? readFileSync(host.bin) : undefined;
+  return installed && sha256(installed) === sha256(bytes)
+    ? undefined
+    : `install ${given} as ${shown(host.bin)} (mode 0755)`;
 }
 
 export const step = defineStep({
@@ -89,34 +103,35 @@ export const step = defineStep({
     const why = notHere(ctx);
     if (why) return [why];
     const host = await hostFor(ctx);
-    const { from, bytes } = source(ctx);
-    const installed = readIfExists(host.bin);
-    return installed !== undefined && sha256(installed) === sha256(bytes)
-      ? [`nothing: ${shown(host.bin)} is already ${from}`]
-      : [`install ${from} as ${shown(host.bin)} (mode 0755)`];
+    return [pending(ctx, host) ?? `nothing: ${shown(host.bin)} is in place`];
   },
   async run(ctx) {
     const why = notHere(ctx);
     if (why) return skipped(why);
     const host = await hostFor(ctx);
-    const { from, bytes } = source(ctx);
-    const before = readIfExists(host.bin);
+    const action = pending(ctx, host);
     let installed = false;
-    if (before === undefined || sha256(before) !== sha256(bytes)) {
+    if (action) {
       mkdirSync(path.dirname(host.bin), { recursive: true, mode: 0o755 });
+      // Beside it, then renamed: a running binary cannot be written over (ETXTBSY), but it can be replaced.
+      const temp = `${host.bin}.tmp-${process.pid}`;
+      rmSync(temp, { force: true });
       if (ctx.settings.brokerBin) {
-        // Beside it, then renamed: a running binary cannot be written over (ETXTBSY), but it can be replaced.
-        const temp = `${host.bin}.tmp-${process.pid}`;
         copyFileSync(ctx.settings.brokerBin, temp);
         chmodSync(temp, 0o755);
-        renameSync(temp, host.bin);
       } else {
-        writeOwned(host.bin, bytes.toString(), 0o755);
+        symlinkSync(STAND_IN, temp);
       }
+      renameSync(temp, host.bin);
       installed = true;
-      ctx.log(`installed ${from} as ${shown(host.bin)}`);
+      ctx.log(
+        action
+          .replace(/^(link|install) /, '$1ed ')
+          .replace(/^linked/, 'linked')
+          .replace(/^installed/, 'installed'),
+      );
     } else {
-      ctx.log(`${shown(host.bin)} is already ${from}`);
+      ctx.log(`${shown(host.bin)} is in place`);
     }
     // The binary must answer like agentkeys-broker-server: its help names the keygen subcommand.
     const help = await $`${host.bin} --help`.quiet().nothrow();
