@@ -30,7 +30,7 @@ export interface Settings {
 }
 
 /** Names the broker reads besides BROKER_*; step B3 keeps only those env.yaml lists for the broker. */
-const BROKER_NAME =
+const brokerReads =
   /^(BROKER_\w+|ACCOUNT_ID|REGION|RUST_LOG|AGENTKEYS_CHAIN(_RPC_HTTP)?|HEIMA_RPC_HTTP|(CHAIN_RPC_HTTP|SIDECAR_REGISTRY_ADDRESS|SCOPE_CONTRACT_ADDRESS|K3_EPOCH_COUNTER_ADDRESS)_\w+)$/;
 
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
@@ -54,7 +54,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       .map((s) => s.trim())
       .filter((s): s is 'oidc' | 'session' => s === 'oidc' || s === 'session'),
     brokerSettings: Object.fromEntries(
-      Object.entries(env).filter((e): e is [string, string] => BROKER_NAME.test(e[0]) && e[1] !== undefined),
+      Object.entries(env).filter((e): e is [string, string] => brokerReads.test(e[0]) && e[1] !== undefined),
     ),
   };
 }
