@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, startTestSandbox, type TestSandbox, watchArgv } from '../runbooks/helpers.ts';
-import { ByHandError, extractByHand, normaliseOutput } from './helpers/by-hand.ts';
 import { repoRoot } from './helpers/built-pages.ts';
+import { ByHandError, extractByHand, normaliseOutput } from './helpers/by-hand.ts';
 
 const PAGES = ['docs/operator-runbook-stage7.md', 'docs/stage7-demo-and-verification.md'];
 /** Shell variables the page's blocks keep secrets in; printed to fd 3 at the end, for the canary only. */
@@ -20,7 +20,8 @@ interface PageRun {
   /** Output per block id, in order. */
   outputs: Map<string, string>;
   all: string;
-  secrets: string[];
+  /** Variable name and value of each secret the page's commands held. */
+  secrets: Array<[string, string]>;
   argv: Set<string>;
 }
 
@@ -30,7 +31,7 @@ function scriptFor(page: string): string {
   for (const block of blocks) parts.push(`__at ${block.id}`, block.script);
   parts.push(`__at end`);
   // For the canary only: the values the page's commands held secret, on a descriptor of their own.
-  parts.push(...SECRET_VARIABLES.map((name) => `printf '%s\\n' "\${${name}:-}" >&3`));
+  parts.push(...SECRET_VARIABLES.map((name) => `printf '${name}=%s\\n' "\${${name}:-}" >&3`));
   return `${parts.join('\n')}\n`;
 }
 
@@ -60,7 +61,11 @@ async function runPage(page: string, sandbox: TestSandbox): Promise<PageRun> {
     const [id, ...rest] = part.split('\n');
     outputs.set(id as string, rest.join('\n'));
   }
-  return { code, outputs, all, secrets: fd3.split('\n').filter((s) => s.length > 20), argv };
+  const secrets = fd3
+    .split('\n')
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as [string, string])
+    .filter(([, value]) => value.length > 20);
+  return { code, outputs, all, secrets, argv };
 }
 
 let sandbox: TestSandbox;
@@ -109,7 +114,9 @@ describe.each(PAGES)('by-hand blocks of %s', (page) => {
     const run = runs.get(page) as PageRun;
     const replacements: Array<[string, string]> = [[sandbox.dir, '.sandbox']];
     for (const block of blocks.filter((b) => b.output)) {
-      const printed = (run.outputs.get(block.id) ?? '').split('\n').map((l) => normaliseOutput(l, replacements));
+      const printed = (run.outputs.get(block.id) ?? '')
+        .split('\n')
+        .map((l) => normaliseOutput(l, replacements));
       const missing = (block.output as string[])
         .map((l) => normaliseOutput(l, replacements))
         .filter((l) => l.trim() !== '' && !printed.includes(l));
@@ -120,9 +127,10 @@ describe.each(PAGES)('by-hand blocks of %s', (page) => {
   it('keeps every secret out of process arguments and out of what it prints', () => {
     const run = runs.get(page) as PageRun;
     const argv = [...run.argv].join('\n');
-    for (const secret of run.secrets) {
-      expect(argv.includes(secret), 'a secret in a process argument list').toBe(false);
-      expect(run.all.includes(secret), 'a secret in the output').toBe(false);
+    const wallet = JSON.parse(readFileSync(join(sandbox.dir, 'test-wallet.json'), 'utf8')).private_key;
+    for (const [name, secret] of [...run.secrets, ['the test wallet key', wallet] as [string, string]]) {
+      expect(argv.includes(secret), `$${name} in a process argument list`).toBe(false);
+      expect(run.all.includes(secret), `$${name} in the output`).toBe(false);
     }
     if (page.includes('runbook')) expect(run.secrets.length).toBeGreaterThanOrEqual(4);
   });
@@ -154,7 +162,13 @@ describe('extractByHand', () => {
       '```',
     ].join('\n');
     expect(extractByHand(page).blocks).toEqual([
-      { id: 'a', line: 1, script: 'echo one', others: [{ label: 'your broker', script: 'echo two' }], output: ['one'] },
+      {
+        id: 'a',
+        line: 1,
+        script: 'echo one',
+        others: [{ label: 'your broker', script: 'echo two' }],
+        output: ['one'],
+      },
     ]);
   });
 });

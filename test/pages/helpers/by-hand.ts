@@ -31,11 +31,15 @@ const SHELL_FENCE = /^\s*(`{3,})(sh|bash|shell)(?:\s+\[([^\]]+)\])?\s*$/;
 
 function attrs(text: string, line: number): Record<string, string> {
   const found: Record<string, string> = {};
-  const rest = text.replace(/([a-z]+)(?:=(?:"([^"]*)"|(\S+)))?/g, (_all, key: string, quoted?: string, bare?: string) => {
-    found[key] = quoted ?? bare ?? '';
-    return '';
-  });
-  if (rest.trim() !== '') throw new ByHandError(`line ${line}: cannot read "${rest.trim()}" in the by-hand marker`);
+  const rest = text.replace(
+    /([a-z]+)(?:=(?:"([^"]*)"|(\S+)))?/g,
+    (_all, key: string, quoted?: string, bare?: string) => {
+      found[key] = quoted ?? bare ?? '';
+      return '';
+    },
+  );
+  if (rest.trim() !== '')
+    throw new ByHandError(`line ${line}: cannot read "${rest.trim()}" in the by-hand marker`);
   return found;
 }
 
@@ -47,7 +51,9 @@ function fence(lines: string[], start: number): { body: string; end: number; lab
   if (end < 0) throw new ByHandError(`line ${start + 1}: the code fence is never closed`);
   // A fence inside a list item is indented; its lines lose that indentation.
   const indent = (open[1] ?? '').length;
-  const body = lines.slice(start + 1, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length)));
+  const body = lines
+    .slice(start + 1, end)
+    .map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length)));
   return { body: body.join('\n'), end, label: open[4], lang: open[3] ?? '' };
 }
 
@@ -65,7 +71,8 @@ export function extractByHand(markdown: string): ByHandPage {
     const next = i + 1;
     if ('output' in a) {
       const out = fence(lines, next);
-      if (out.lang !== 'text') throw new ByHandError(`line ${line}: an output marker must sit right above a text fence`);
+      if (out.lang !== 'text')
+        throw new ByHandError(`line ${line}: an output marker must sit right above a text fence`);
       const last = blocks.at(-1);
       if (!last) throw new ByHandError(`line ${line}: an output marker with no by-hand block before it`);
       last.output = out.body.split('\n');
@@ -93,7 +100,9 @@ export function extractByHand(markdown: string): ByHandPage {
       claimed.add(next);
       tabs.push({ label: f.label ?? 'sandbox', script: f.body });
     } else {
-      throw new ByHandError(`line ${line}: a by-hand marker must sit right above a sh fence or a ::: code-group`);
+      throw new ByHandError(
+        `line ${line}: a by-hand marker must sit right above a sh fence or a ::: code-group`,
+      );
     }
     if ('skip' in a) {
       if (!a.reason) throw new ByHandError(`line ${line}: a skipped block needs reason="…"`);
@@ -111,7 +120,9 @@ export function extractByHand(markdown: string): ByHandPage {
   // Every shell block and code group is marked one way or the other.
   lines.forEach((text, i) => {
     if ((SHELL_FENCE.test(text) || text.trim() === '::: code-group') && !claimed.has(i)) {
-      throw new ByHandError(`line ${i + 1}: a shell block without a by-hand marker (id=… or skip reason="…")`);
+      throw new ByHandError(
+        `line ${i + 1}: a shell block without a by-hand marker (id=… or skip reason="…")`,
+      );
     }
   });
   return { blocks, skipped };
