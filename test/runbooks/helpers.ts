@@ -233,4 +233,3 @@ export async function watchArgv<T>(done: Promise<T>): Promise<{ result: T; argv:
   }
   return { result: await settled, argv };
 }
-

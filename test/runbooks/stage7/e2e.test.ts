@@ -30,7 +30,25 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const ids = ['b1', 'b2', 'b3', 'b4', 'b5', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
+const ids = [
+  'b1',
+  'b2',
+  'b3',
+  'b4',
+  'b5',
+  '01',
+  '02',
+  '03',
+  '04',
+  '05',
+  '06',
+  '07',
+  '08',
+  '09',
+  '10',
+  '11',
+  '12',
+];
 
 describe('npm run runbook -- stage7 on the sandbox', () => {
   it('runs every step top to bottom, exits 0 and writes the JSON report', async () => {

@@ -50,7 +50,9 @@ describe('runbook pages import the step scripts', () => {
     const text = readFileSync(path.join(ROOT, PAGE), 'utf8');
     const step = runbook.steps.find((s) => `${s.id}-${s.slug}.ts` === file);
     expect(step, `${file} is not in runbooks/stage7/index.ts`).toBeDefined();
-    const heading = new RegExp(`^## Step ${label(step?.id ?? '')} — (.+) \\{#${step?.doc}\\}$`, 'm').exec(text);
+    const heading = new RegExp(`^## Step ${label(step?.id ?? '')} — (.+) \\{#${step?.doc}\\}$`, 'm').exec(
+      text,
+    );
     expect(heading, `no "## Step ${label(step?.id ?? '')} — … {#${step?.doc}}" heading`).not.toBeNull();
     expect(heading?.[1]).toBe(step?.title);
     const section = text.slice(heading?.index).split(/^## /m)[1] ?? '';
@@ -77,9 +79,11 @@ describe('runbook pages import the step scripts', () => {
     const linked = new Set([
       ...runbook.steps.map((s) => s.doc),
       ...[...source.matchAll(/anchor: '([\w-]+)'/g)].map((m) => m[1] as string),
-      // Readiness checks link as readyz-<check name>.
-      ...['oidc-keypair', 'session-keypair', 'audit-db', 'issuer'].map((c) => `readyz-${c}`),
+      // Anchors the bring-up names for the broker's plain start-up errors (b5-start.ts, b3-env-file.ts).
+      ...[...source.matchAll(/^\s+\[\/.+\/, '([\w-]+)'\],$/gm)].map((m) => m[1] as string),
+      ...[...source.matchAll(/^\s+BROKER_\w+: '([\w-]+)',$/gm)].map((m) => m[1] as string),
     ]);
+    // Readiness checks link to the anchor in their `docs` field; test/pages/anchors.test.ts checks those.
     expect([...linked].filter((a) => !onPage.has(a))).toEqual([]);
   });
 });

@@ -75,7 +75,9 @@ describe('secret canary', () => {
     const before = new Set(readdirSync(dir));
     const json = path.join(dir, 'canary.json');
     const env = childEnv({ AGENTKEYS_SANDBOX_DIR: dir, AGENTKEYS_WALLET_PRIVATE_KEY: CANARY_KEY });
-    const { result: run, argv } = await watchArgv<RunResult>(runCli(['stage7', '--from', '01', '--report', json], env));
+    const { result: run, argv } = await watchArgv<RunResult>(
+      runCli(['stage7', '--from', '01', '--report', json], env),
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
     const { sessions, oidc, aws } = wireSecrets();
