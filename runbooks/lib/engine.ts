@@ -93,7 +93,7 @@ export async function run(opts: RunOptions): Promise<number> {
   let failure: Failure | undefined;
   try {
     target = await resolveTarget(opts.target, settings);
-    const mutating = plan.filter((s) => s.mutates);
+    const mutating = plan.filter((s) => s.mutates && !s.skipsOn?.(settings, target as Target));
     if (target.kind !== 'sandbox' && !opts.yes && !opts.dryRun && mutating.length > 0) {
       const list = mutating.map((s) => `${s.id} (${s.title})`).join(', ');
       throw new UsageError(

@@ -1,5 +1,7 @@
 // The step API: what a runbook step declares (needs, produces, secrets, mutates) and how it reports.
 import type { RunContext } from './context.ts';
+import type { Settings } from './env.ts';
+import type { Target } from './target.ts';
 
 export type StepStatus = 'passed' | 'changed' | 'skipped' | 'failed';
 
@@ -28,6 +30,8 @@ export interface StepDefinition {
   secrets?: readonly string[];
   /** Whether the step changes broker or cloud state (asks for `--yes` off the sandbox). */
   mutates: boolean;
+  /** Why the step will skip itself on this target (so `--yes` is not asked for it); undefined when it runs. */
+  skipsOn?: (settings: Settings, target: Target) => string | undefined;
   /** Whether the step calls AWS (preflight then checks AWS credentials). */
   usesAws?: boolean;
   /** One line per change a mutating step may make; shown by `--dry-run`. */

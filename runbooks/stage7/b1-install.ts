@@ -28,6 +28,7 @@ import {
   sandboxRoot,
   sha256,
   shown,
+  skipsOn,
 } from './host.ts';
 
 /** The sandbox's stand-in for the binary: a launcher of the sandbox CLI, linked in as a package would be. */
@@ -98,6 +99,7 @@ export const step = defineStep({
   needs: [],
   produces: ['brokerHost'],
   mutates: true,
+  skipsOn,
   changes: ['install agentkeys-broker-server at /usr/local/bin (0755) and add the system user agentkeys'],
   async plan(ctx) {
     const why = notHere(ctx);

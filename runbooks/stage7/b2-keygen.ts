@@ -8,7 +8,7 @@ import { isMain, runAlone } from '../lib/alone.ts';
 import type { RunContext } from '../lib/context.ts';
 import { changed, defineStep, passed, StepError, skipped } from '../lib/step.ts';
 import { hostFor } from './b1-install.ts';
-import { type BrokerHost, notHere, readIfExists, SERVICE_USER, shown } from './host.ts';
+import { type BrokerHost, notHere, readIfExists, SERVICE_USER, shown, skipsOn } from './host.ts';
 
 type Purpose = 'oidc' | 'session';
 
@@ -86,6 +86,7 @@ export const step = defineStep({
   needs: ['brokerHost'],
   produces: ['brokerKeys'],
   mutates: true,
+  skipsOn,
   changes: ['generate the OIDC and the session key with agentkeys-broker-server keygen, where none exists'],
   async plan(ctx) {
     const why = notHere(ctx);

@@ -16,6 +16,7 @@ import {
   parseEnvFile,
   readIfExists,
   shown,
+  skipsOn,
   writeOwned,
 } from './host.ts';
 
@@ -122,6 +123,7 @@ export const step = defineStep({
   needs: ['brokerHost', 'brokerKeys'],
   produces: ['brokerEnv'],
   mutates: true,
+  skipsOn,
   changes: [
     'write /etc/agentkeys/broker.env (mode 0600) from env.yaml and the BROKER_* settings of this shell',
   ],

@@ -14,6 +14,7 @@ import {
   SERVICE,
   SERVICE_USER,
   shown,
+  skipsOn,
   writeOwned,
 } from './host.ts';
 
@@ -104,6 +105,7 @@ export const step = defineStep({
   needs: ['brokerHost', 'brokerEnv'],
   produces: ['brokerService'],
   mutates: true,
+  skipsOn,
   changes: [`write /etc/systemd/system/${SERVICE} and /etc/agentkeys/nginx-agentkeys-broker.conf`],
   async plan(ctx) {
     const why = notHere(ctx);

@@ -10,7 +10,7 @@ import { changed, defineStep, passed, StepError, skipped } from '../lib/step.ts'
 import { hostFor } from './b1-install.ts';
 import type { BrokerEnv } from './b3-env-file.ts';
 import type { BrokerService } from './b4-service.ts';
-import { type BrokerHost, notHere, SERVICE, shown } from './host.ts';
+import { type BrokerHost, notHere, SERVICE, shown, skipsOn } from './host.ts';
 
 /** Sections for the broker's plain start-up errors, which name no anchor themselves. */
 const STARTUP_ERRORS: Array<[RegExp, string]> = [
@@ -130,6 +130,7 @@ export const step = defineStep({
   needs: ['brokerHost', 'brokerEnv', 'brokerService'],
   produces: ['brokerUp'],
   mutates: true,
+  skipsOn,
   changes: [`enable and (re)start ${SERVICE}, then wait for /healthz on 127.0.0.1`],
   async plan(ctx) {
     const why = notHere(ctx);

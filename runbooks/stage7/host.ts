@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../lib/context.ts';
+import type { Settings } from '../lib/env.ts';
 import { StepError } from '../lib/step.ts';
+import type { Target } from '../lib/target.ts';
 
 export const SERVICE = 'agentkeys-broker.service';
 export const SERVICE_USER = 'agentkeys';
@@ -54,11 +56,13 @@ export function layout(kind: BrokerHost['kind'], root: string, port: number): Br
 }
 
 /** Why a bring-up step does not run against this target, or undefined when it does. */
-export function notHere(ctx: RunContext): string | undefined {
-  if (ctx.target.kind === 'sandbox') return undefined;
-  if (ctx.settings.brokerBin) return undefined;
+export function skipsOn(settings: Settings, target: Target): string | undefined {
+  if (target.kind === 'sandbox') return undefined;
+  if (settings.brokerBin) return undefined;
   return 'runs on the broker host: there, set AGENTKEYS_BROKER_BIN to the agentkeys-broker-server binary';
 }
+
+export const notHere = (ctx: RunContext) => skipsOn(ctx.settings, ctx.target);
 
 /** The sandbox's host folder: `host/` in the run's state folder. */
 export const sandboxRoot = (ctx: RunContext) =>
