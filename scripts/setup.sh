@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine: npm packages, Debian's Chromium for the browser tests, ripgrep for the
-# checker benchmark; reports whether moto (the AWS emulator the sandbox uses) is available. Under CI=true a
-# missing moto stops it at once (exit 2): the suites that need it would fail anyway, later and less clearly.
+# checker benchmark, the tools the runbook's commands by hand use (curl, jq, openssl, sqlite3, the AWS CLI,
+# systemd-analyze from systemd); reports whether moto (the AWS emulator the sandbox uses) is available. Under
+# CI=true a missing moto stops it at once (exit 2): the suites that need it would fail anyway, later and less
+# clearly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,10 @@ npm ci --loglevel=warn --no-fund --no-audit
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
+# Each command, and the Debian package that brings it.
+for pair in curl:curl jq:jq openssl:openssl sqlite3:sqlite3 aws:awscli systemd-analyze:systemd; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages: ${missing[*]}"

@@ -118,7 +118,7 @@ export async function plan(
   const settings = readSettings(opts.env ?? process.env);
   const target = await resolveTarget(opts.target, settings);
   try {
-    const mutating = steps.filter((s) => s.mutates);
+    const mutating = steps.filter((s) => s.mutates && !s.skipsOn?.(settings, target));
     if (target.kind !== 'sandbox' && !opts.yes && !opts.dryRun && mutating.length > 0) {
       const list = mutating.map((s) => `${s.id} (${s.title})`).join(', ');
       throw new UsageError(
@@ -261,6 +261,7 @@ export async function finish(
       });
     }
   } finally {
+    await ctx.finish();
     destroyAwsClients(ctx.aws);
     await target.release();
   }

@@ -26,7 +26,17 @@ export interface Settings {
   runStateDir?: string;
   /** The home folder, under which run state for a broker URL lives by default. */
   homeDir: string;
+  /** The agentkeys-broker-server binary the bring-up installs (without it: the sandbox's stand-in). */
+  brokerBin?: string;
+  /** Key slots (`oidc`, `session`) the bring-up may replace; the old file is kept beside the new one. */
+  rotateKeys: Array<'oidc' | 'session'>;
+  /** Broker settings set in this shell (BROKER_* and the broker's other names), for the env file of step B3. */
+  brokerSettings: Record<string, string>;
 }
+
+/** Names the broker reads besides BROKER_*; step B3 keeps only those env.yaml lists for the broker. */
+const brokerReads =
+  /^(BROKER_\w+|ACCOUNT_ID|REGION|RUST_LOG|AGENTKEYS_CHAIN(_RPC_HTTP)?|HEIMA_RPC_HTTP|(CHAIN_RPC_HTTP|SIDECAR_REGISTRY_ADDRESS|SCOPE_CONTRACT_ADDRESS|K3_EPOCH_COUNTER_ADDRESS)_\w+)$/;
 
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
 const resolved = (dir: string | undefined) => (dir ? path.resolve(dir) : undefined);
@@ -46,6 +56,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     cleanup: env.AGENTKEYS_RUNBOOK_CLEANUP === '1' || env.AGENTKEYS_RUNBOOK_CLEANUP === 'true',
     runStateDir: resolved(nonEmpty(env.AGENTKEYS_RUNBOOK_STATE_DIR)),
     homeDir: nonEmpty(env.HOME) ?? homedir(),
+    brokerBin: nonEmpty(env.AGENTKEYS_BROKER_BIN),
+    rotateKeys: (env.AGENTKEYS_ROTATE_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s): s is 'oidc' | 'session' => s === 'oidc' || s === 'session'),
+    brokerSettings: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => brokerReads.test(e[0]) && e[1] !== undefined),
+    ),
   };
 }
 

@@ -2,6 +2,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ArgsError, type FlagSpecs, parseFlags } from '../lib/args.ts';
+import { isBinaryInvocation } from './binary-args.ts';
 import { BOOT_FAIL_EXIT_CODE, BootFailError, StartupError } from './config.ts';
 import {
   DEFAULT_BROKER_PORT,
@@ -19,7 +20,9 @@ const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no
   --no-moto         do not start moto; AWS steps are skipped
   --dir DIR         where keys, SQLite and the test wallet live (default .sandbox/)
   --show-secrets    also print the test wallet's private key
-Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.`;
+Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.
+As a stand-in for the broker binary it also takes \`keygen --purpose oidc|session --out PATH\` and
+\`serve --bind ADDR --port N [--skip-startup-check] [--export-session-pubkey-to PATH]\` (settings from BROKER_*).`;
 
 function usage(message: string, withUsage = true): never {
   process.stderr.write(`sandbox: ${message}\n${withUsage ? `${USAGE}\n` : ''}`);
@@ -185,4 +188,14 @@ async function main(): Promise<void> {
   }, 500).unref();
 }
 
-await main();
+const argv = process.argv.slice(2);
+if (isBinaryInvocation(argv)) {
+  // The broker binary's interface (keygen, or serve from BROKER_* alone): see binary.ts.
+  const { runBinary } = await import('./binary.ts');
+  process.exitCode = await runBinary(argv, {
+    env: process.env,
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+} else {
+  await main();
+}

@@ -201,14 +201,14 @@ describe('anchors on the operator runbook page', () => {
     expect(runbookIds).toContain(anchor);
   });
 
-  it.each(runbook.steps.map((s, i) => ({ ...s, n: i + 1 })))(
-    'has the heading "Step $n — $title" at #$doc',
-    ({ doc, title, n }) => {
-      const heading = runbookPage.querySelector(`[id="${doc}"]`);
-      expect(heading?.tagName).toBe('H2');
-      expect(heading?.text.replace(/\u200b/g, '').trim()).toBe(`Step ${n} — ${title}`);
-    },
-  );
+  // Steps are numbered by their id: 01 → Step 1, b1 → Step B1 (the bring-up, before step 1).
+  it.each(
+    runbook.steps.map((s) => ({ ...s, n: /^\d+$/.test(s.id) ? String(Number(s.id)) : s.id.toUpperCase() })),
+  )('has the heading "Step $n — $title" at #$doc', ({ doc, title, n }) => {
+    const heading = runbookPage.querySelector(`[id="${doc}"]`);
+    expect(heading?.tagName).toBe('H2');
+    expect(heading?.text.replace(/\u200b/g, '').trim()).toBe(`Step ${n} — ${title}`);
+  });
 
   it('has every runbook-page anchor that runbook and sandbox code link to', () => {
     const linked = new Set<string>();

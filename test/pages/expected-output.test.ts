@@ -24,9 +24,13 @@ const EXPECTED_SKIPS: Record<string, string> = moto.ok
 
 const page = readFileSync(join(repoRoot, 'docs/operator-runbook-stage7.md'), 'utf8');
 
+const work = mkdtempSync(join(tmpdir(), 'pages-output-'));
+
 /** Replaces what differs between two runs with stable placeholders. */
 function normalise(line: string): string {
   return line
+    .split(join(work, 'sandbox'))
+    .join('.sandbox')
     .replace(/\([^()\s]*test-wallet\.json\)/g, '(WALLET_FILE)')
     .replace(/https?:\/\/(127\.0\.0\.1|localhost):\d+/g, 'LOCAL_URL')
     .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'TIME')
@@ -53,7 +57,6 @@ function shownOutput(): Map<string, string[]> {
 }
 
 describe('expected output on the operator runbook page', () => {
-  const work = mkdtempSync(join(tmpdir(), 'pages-output-'));
   const actual = new Map<string, string[]>();
   let exitCode: number | null = null;
   let output = '';
@@ -80,7 +83,7 @@ describe('expected output on the operator runbook page', () => {
     child.stderr.on('data', (chunk) => (output += chunk));
     exitCode = await new Promise((resolve) => child.on('close', resolve));
     for (const line of output.split('\n')) {
-      const id = /^(?:\s{4}(\d\d) │|\S (\d\d) )/.exec(line);
+      const id = /^(?:\s{4}(\d\d|b\d) │|\S (\d\d|b\d) )/.exec(line);
       const step = id?.[1] ?? id?.[2];
       if (step) actual.set(step, [...(actual.get(step) ?? []), normalise(line)]);
     }

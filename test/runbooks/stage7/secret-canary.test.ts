@@ -14,6 +14,7 @@ import {
   type TestProxy,
   type TestSandbox,
   tempDir,
+  watchArgv,
 } from '../helpers.ts';
 
 const CANARY_KEY = `0x${'c0ffee'.repeat(10)}abcd`;
@@ -42,26 +43,6 @@ afterAll(async () => {
   await moto?.close();
   await sandbox?.stop();
 });
-
-/** Reads every process's argv from /proc until `done` settles. */
-async function watchArgv<T>(done: Promise<T>): Promise<{ result: T; argv: Set<string> }> {
-  const argv = new Set<string>();
-  let finished = false;
-  const settled = done.finally(() => {
-    finished = true;
-  });
-  while (!finished) {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        argv.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-      } catch {
-        // The process ended between listing and reading.
-      }
-    }
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  return { result: await settled, argv };
-}
 
 /** Secrets that crossed the wire: session and OIDC JWTs from the broker, AWS keys from STS. */
 function wireSecrets() {
@@ -95,7 +76,9 @@ describeWith('moto', 'secret canary', () => {
     const before = new Set(readdirSync(dir));
     const json = path.join(dir, 'canary.json');
     const env = childEnv({ AGENTKEYS_SANDBOX_DIR: dir, AGENTKEYS_WALLET_PRIVATE_KEY: CANARY_KEY });
-    const { result: run, argv } = await watchArgv<RunResult>(runCli(['stage7', '--report', json], env));
+    const { result: run, argv } = await watchArgv<RunResult>(
+      runCli(['stage7', '--from', '01', '--report', json], env),
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
     const { sessions, oidc, aws } = wireSecrets();
