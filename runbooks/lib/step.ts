@@ -1,7 +1,7 @@
 // The step API: what a runbook step declares (needs, produces, secrets, mutates) and how it reports.
 import type { RunContext } from './context.ts';
-import type { Backup } from './run-state.ts';
 import type { Settings } from './env.ts';
+import type { Backup } from './run-state.ts';
 import type { Target } from './target.ts';
 
 export type StepStatus = 'passed' | 'changed' | 'skipped' | 'failed';
