@@ -41,8 +41,16 @@ export function nav(): DefaultTheme.NavItem[] {
     { text: 'Get started', link: '/dev-setup', activeMatch: '^/dev-setup' },
     { text: 'Operate', link: '/operator-runbook-stage7', activeMatch: '^/(operator-runbook|stage7-demo)' },
     { text: 'Understand', link: '/arch', activeMatch: '^/arch' },
-    { text: 'Reference', link: '/reference/broker-api', activeMatch: '^/(reference/(broker-api|env)|retired|archived/)' },
-    { text: 'Contribute', link: '/runbook-template', activeMatch: '^/(runbook-template|reference/drift-rules)' },
+    {
+      text: 'Reference',
+      link: '/reference/broker-api',
+      activeMatch: '^/(reference/(broker-api|env)|retired|archived/)',
+    },
+    {
+      text: 'Contribute',
+      link: '/runbook-template',
+      activeMatch: '^/(runbook-template|reference/drift-rules)',
+    },
   ];
 }
 
