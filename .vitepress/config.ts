@@ -141,7 +141,8 @@ export default withMermaid(
         messageFontSize: 16,
         noteFontSize: 16,
         wrap: true,
-        width: 140,
+        width: 150,
+        actorMargin: 30,
       },
     },
     vite: {
