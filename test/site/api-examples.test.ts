@@ -28,7 +28,11 @@ const FILE = 'docs/reference/broker.openapi.yaml';
 const text = readFileSync(join(repoRoot, FILE), 'utf8');
 const doc = parse(text) as {
   paths: Record<string, Record<string, Json>>;
-  components: { schemas: Record<string, Json>; responses: Record<string, Json>; parameters: Record<string, Json> };
+  components: {
+    schemas: Record<string, Json>;
+    responses: Record<string, Json>;
+    parameters: Record<string, Json>;
+  };
 };
 const api: ApiView = buildApiView(text, FILE);
 const routes: RouteView[] = api.tags.flatMap((t) => t.routes);
@@ -41,7 +45,8 @@ const pointer = (parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').repl
 
 /** The JSON pointer to a response's object, through a `$ref` to components/responses when there is one. */
 function responseAt(path: string, method: string, status: string): string[] {
-  const raw = (doc.paths[path]?.[method] as { responses: Record<string, Json> }).responses[status];
+  const operation = doc.paths[path]?.[method] as { responses: Record<string, Json> } | undefined;
+  const raw = operation?.responses[status];
   if (!raw) throw new Error(`${method} ${path} documents no ${status}`);
   return typeof raw.$ref === 'string'
     ? raw.$ref.slice(2).split('/')
@@ -69,7 +74,11 @@ function everyExample(): { where: string; schema: string[]; value: unknown }[] {
     const obj = node as Json;
     if (obj.examples && obj.schema && typeof obj.examples === 'object' && !Array.isArray(obj.examples)) {
       for (const [name, example] of Object.entries(obj.examples as Record<string, Json>))
-        found.push({ where: `${parts.join('/')} ${name}`, schema: [...parts, 'schema'], value: example.value });
+        found.push({
+          where: `${parts.join('/')} ${name}`,
+          schema: [...parts, 'schema'],
+          value: example.value,
+        });
     }
     for (const [key, value] of Object.entries(obj)) walk(value, [...parts, key]);
   };
@@ -126,7 +135,11 @@ describe('OpenAPI examples', () => {
       for (const response of r.responses) {
         const kinds = mediaOf(responseAt(r.path, r.method.toLowerCase(), response.status));
         const ref = (kinds['application/json']?.schema as Json | undefined)?.$ref;
-        if (typeof ref === 'string' && /\/(Error|CapError)$/.test(ref) && !r.errors.some((e) => String(e.status) === response.status))
+        if (
+          typeof ref === 'string' &&
+          /\/(Error|CapError)$/.test(ref) &&
+          !r.errors.some((e) => String(e.status) === response.status)
+        )
           missing.push(`${r.id} ${response.status}`);
       }
     }
@@ -134,7 +147,11 @@ describe('OpenAPI examples', () => {
   });
 
   it('every field and parameter has a description', () => {
-    const get = (ref: string) => ref.slice(2).split('/').reduce<Json>((o, k) => o[k] as Json, doc as unknown as Json);
+    const get = (ref: string) =>
+      ref
+        .slice(2)
+        .split('/')
+        .reduce<Json>((o, k) => o[k] as Json, doc as unknown as Json);
     const missing: string[] = [];
     const walk = (schema: Json, where: string) => {
       const own = new Set(Object.keys((schema.properties ?? {}) as Json));
@@ -187,7 +204,11 @@ describe('curl commands against the sandbox', () => {
         'bash',
         // --norc: bash reads ~/.bashrc when its input is a socket, as node's pipes are.
         ['--norc', '-c', command],
-        { cwd: work, env: { PATH: process.env.PATH, HOME: work, BROKER_URL: sandbox.brokerUrl }, timeout: 20_000 },
+        {
+          cwd: work,
+          env: { PATH: process.env.PATH, HOME: work, BROKER_URL: sandbox.brokerUrl },
+          timeout: 20_000,
+        },
         (error, stdout, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
@@ -216,11 +237,16 @@ describe('curl commands against the sandbox', () => {
 
   async function signedChallenge() {
     const wallet = testWallet(dir);
-    const start = (await run(route('post-v1-auth-wallet-start'), live(route('post-v1-auth-wallet-start'), {
-      address: wallet.address,
-      chain_id: 1,
-    }))) as { request_id: string; siwe_message: string };
-    const signature = await privateKeyToAccount(wallet.private_key).signMessage({ message: start.siwe_message });
+    const start = (await run(
+      route('post-v1-auth-wallet-start'),
+      live(route('post-v1-auth-wallet-start'), {
+        address: wallet.address,
+        chain_id: 1,
+      }),
+    )) as { request_id: string; siwe_message: string };
+    const signature = await privateKeyToAccount(wallet.private_key).signMessage({
+      message: start.siwe_message,
+    });
     return { request_id: start.request_id, signature };
   }
 
@@ -233,7 +259,12 @@ describe('curl commands against the sandbox', () => {
       dir,
       brokerPort: 0,
       moto: false,
-      env: { HOME: root, PATH: process.env.PATH, BROKER_METRICS_ENABLED: 'true', ...signInEnv(join(root, 'sign-in')) },
+      env: {
+        HOME: root,
+        PATH: process.env.PATH,
+        BROKER_METRICS_ENABLED: 'true',
+        ...signInEnv(join(root, 'sign-in')),
+      },
     });
   }, 60_000);
 
@@ -242,7 +273,7 @@ describe('curl commands against the sandbox', () => {
     if (work) rmSync(join(work, '..'), { recursive: true, force: true });
   });
 
-  it('the page\'s sign-in command writes the bearer into the header file, readable by its owner only', async () => {
+  it("the page's sign-in command writes the bearer into the header file, readable by its owner only", async () => {
     writeFileSync(join(work, 'signed-challenge.json'), JSON.stringify(await signedChallenge()));
     const out = await sh(api.examples.sessionHeaderCommand);
     expect(out).toMatchObject({ code: 0, stderr: '' });
@@ -278,14 +309,22 @@ describe('curl commands against the sandbox', () => {
         expires_at: Math.floor(Date.now() / 1000) + 86_400,
       }),
     )) as { grant_id: string };
-    await run(route('post-v1-grant-revoke'), live(route('post-v1-grant-revoke'), { grant_id: grant.grant_id }));
+    await run(
+      route('post-v1-grant-revoke'),
+      live(route('post-v1-grant-revoke'), { grant_id: grant.grant_id }),
+    );
 
     const email = (await run(route('post-v1-auth-email-request'))) as { request_id: string };
     const sent = readOutbox<SentEmail>(dir, 'email', email.request_id);
     const token = sent.landing_url.split('#t=')[1] as string;
-    await run(route('post-v1-auth-email-verify'), live(route('post-v1-auth-email-verify'), { token, request_id: email.request_id }));
+    await run(
+      route('post-v1-auth-email-verify'),
+      live(route('post-v1-auth-email-verify'), { token, request_id: email.request_id }),
+    );
     const emailStatus = route('get-v1-auth-email-status-request-id');
-    expect(await run(emailStatus, live(emailStatus, undefined, { request_id: email.request_id }))).toMatchObject({
+    expect(
+      await run(emailStatus, live(emailStatus, undefined, { request_id: email.request_id })),
+    ).toMatchObject({
       status: 'verified',
     });
 
@@ -294,14 +333,22 @@ describe('curl commands against the sandbox', () => {
     const callback = route('get-auth-oauth2-callback');
     await run(callback, live(callback, undefined, { code: consent.code, state: consent.state }));
     const googleStatus = route('get-v1-auth-oauth2-status-request-id');
-    expect(await run(googleStatus, live(googleStatus, undefined, { request_id: google.request_id }))).toMatchObject({
+    expect(
+      await run(googleStatus, live(googleStatus, undefined, { request_id: google.request_id })),
+    ).toMatchObject({
       status: 'verified',
     });
 
     // Refusals the examples document as the answer the sandbox gives: GET on the email verify route, and
     // the cap routes, which stop at the chain check (502) since the sandbox has no chain.
     const omni = (JSON.parse(results.get(verify.id)?.body ?? '{}') as { omni_account: string }).omni_account;
-    for (const id of ['get-v1-auth-email-verify', 'post-v1-cap-cred-store', 'post-v1-cap-cred-fetch', 'post-v1-cap-memory-put', 'post-v1-cap-memory-get']) {
+    for (const id of [
+      'get-v1-auth-email-verify',
+      'post-v1-cap-cred-store',
+      'post-v1-cap-cred-fetch',
+      'post-v1-cap-memory-put',
+      'post-v1-cap-memory-get',
+    ]) {
       const r = route(id);
       const command = r.exampleRequest
         ? live(r, { ...(r.exampleRequest.value as Json), operator_omni: `0x${omni}` })
@@ -323,8 +370,12 @@ describe('curl commands against the sandbox', () => {
       if (got.code !== (status.startsWith('2') ? 0 : 22)) failures.push(`${r.id}: exit ${got.code}`);
       const parts = responseAt(r.path, r.method.toLowerCase(), status);
       const media = mediaOf(parts);
-      const type = Object.keys(media).find((t) => t.endsWith('json') === got.body.trim().startsWith('{')) ?? '';
-      const error = check([...parts, 'content', type, 'schema'], type.endsWith('json') ? JSON.parse(got.body) : got.body);
+      const type =
+        Object.keys(media).find((t) => t.endsWith('json') === got.body.trim().startsWith('{')) ?? '';
+      const error = check(
+        [...parts, 'content', type, 'schema'],
+        type.endsWith('json') ? JSON.parse(got.body) : got.body,
+      );
       if (error) failures.push(`${r.id} ${status}: ${error}`);
       if (cap && !got.body.includes('chain_rpc_error')) failures.push(`${r.id}: ${got.body}`);
     }

@@ -18,7 +18,9 @@ interface Measure {
   diagramLabels(): Label[];
   hiddenCode(): { index: number; lang: string; line: string }[];
   brokenWords(selector: string): { word: string; cell: string }[];
-  tableLayouts(selector: string): { rowDisplay: string; headVisible: boolean; label: string; overflows: boolean }[];
+  tableLayouts(
+    selector: string,
+  ): { rowDisplay: string; headVisible: boolean; label: string; overflows: boolean }[];
   sidewaysScrollers(): { tag: string; className: string; cue: string; masked: boolean; focusable: boolean }[];
 }
 
@@ -35,7 +37,13 @@ const generatedTables =
   '.vp-doc table.ak-table, .vp-doc .runbook-env table, .vp-doc .env-table, .vp-doc .api-responses';
 const diagramPages = ['/', '/arch'];
 // Pages whose every code block must show all of its text (output wraps; commands break with `\` or wrap).
-const codePages = ['/arch', '/dev-setup', '/reference/broker-api', '/reference/env', '/reference/drift-rules'];
+const codePages = [
+  '/arch',
+  '/dev-setup',
+  '/reference/broker-api',
+  '/reference/env',
+  '/reference/drift-rules',
+];
 const tablePages = ['/reference/env', '/reference/broker-api', '/operator-runbook-stage7'];
 
 let server: StaticServer;
@@ -57,10 +65,14 @@ afterAll(async () => {
 async function open(link: string): Promise<void> {
   await page.goto(server.url + link, { waitUntil: 'networkidle' });
   await page
-    .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, { timeout: 15_000 })
+    .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
+      timeout: 15_000,
+    })
     .catch(() => {});
   // enhance.ts marks scrollers on the next animation frame after the content settles.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+  );
   await page.addScriptTag({ path: join(repoRoot, 'test/site/helpers/measure.browser.js') });
 }
 
@@ -143,7 +155,7 @@ describe('the 404 page', () => {
   it.each([
     ['/runbook', '/operator-runbook-stage7'],
     ['/docs/arch.md', '/arch'],
-    ['/reference/env.html#broker-oidc-issuer', '/reference/env#broker-oidc-issuer'],
+    ['/docs/reference/env.md#broker-oidc-issuer', '/reference/env#broker-oidc-issuer'],
   ])('sends %s, which moved, to %s', async (from, to) => {
     await page.goto(server.url + from);
     await page.waitForURL((url) => `${url.pathname}${url.hash}` === to, { timeout: 15_000 });
@@ -181,21 +193,32 @@ describe('search', () => {
     );
   }
 
-  it('puts the live mint route first for "mint", and every retired hit below every live one', async () => {
+  const order = (hits: { title: string }[]) => ({
+    retired: hits.flatMap((h, i) => (h.title.startsWith('Retired:') ? [i] : [])),
+    live: hits.flatMap((h, i) => (h.title.startsWith('Retired:') ? [] : [i])),
+  });
+
+  it('puts the live mint route first for "mint", with no retired surface above a live hit', async () => {
     const hits = await results('mint');
     expect(hits[0]?.href).toBe('/reference/broker-api#post-v1-mint-oidc-jwt');
-    const retired = hits.map((h, i) => (h.title.startsWith('Retired:') ? i : -1)).filter((i) => i >= 0);
-    const live = hits.map((h, i) => (h.title.startsWith('Retired:') ? -1 : i)).filter((i) => i >= 0);
+    const { retired, live } = order(hits);
+    expect(live.length).toBeGreaterThan(5);
+    for (const r of retired) expect(r).toBeGreaterThan(Math.max(...live));
+  });
+
+  it('ranks retired surfaces below every live hit with the same words ("idempotency")', async () => {
+    const { retired, live } = order(await results('idempotency'));
     expect(retired.length).toBeGreaterThan(0);
+    expect(live.length).toBeGreaterThan(0);
     expect(Math.min(...retired)).toBeGreaterThan(Math.max(...live));
   });
 
   it('shows a retired surface as "Retired: …" under its own heading, with an excerpt', async () => {
-    const hits = await results('mint-aws-creds', true);
-    const hit = hits.find((h) => h.href === '/retired#retired-endpoint-post-v1-mint-aws-creds');
-    expect(hit?.title).toBe('Retired: POST /v1/mint-aws-creds');
-    expect(hit?.parents.join(' > ')).toContain('What was retired');
-    expect(hit?.excerpt.length).toBeGreaterThan(20);
+    const hits = await results('idempotency', true);
+    const hit = hits.find((h) => h.href === '/retired#retired-header-idempotency-key');
+    expect(hit?.title).toBe('Retired: Idempotency-Key');
+    expect(hit?.parents).toEqual(['Retired surfaces', 'What was retired']);
+    expect(hit?.excerpt.length ?? 0).toBeGreaterThan(20);
     await page.keyboard.press('Escape');
   });
 });

@@ -118,7 +118,7 @@
     return [...document.querySelectorAll(selector)].map((table) => {
       const row = table.querySelector('tbody tr');
       const head = table.querySelector('thead');
-      const cell = row?.querySelector('td, th');
+      const cell = row?.querySelector('td');
       return {
         rowDisplay: row ? getComputedStyle(row).display : '',
         headVisible: head ? head.getBoundingClientRect().height > 1 : false,
