@@ -168,7 +168,7 @@ export const SESSION_HEADER_FILE = 'session.header';
 
 // drift-ignore-start BROKER_URL is the shell placeholder for the broker's address in the examples, not a setting any program reads
 /** The shell variable that holds the broker's base URL in every example command. */
-export const BROKER_URL_VARIABLE = 'BROKER_URL';
+export const URL_VARIABLE = 'BROKER_URL';
 // drift-ignore-end
 
 /**
@@ -180,12 +180,12 @@ export const sessionHeaderCommand = [
   `curl -sS --fail-with-body -X POST \\`,
   `  -H 'Content-Type: application/json' \\`,
   `  --data-binary @signed-challenge.json \\`,
-  `  "$${BROKER_URL_VARIABLE}/v1/auth/wallet/verify" \\`,
+  `  "$${URL_VARIABLE}/v1/auth/wallet/verify" \\`,
   `  | jq -er '.session_jwt | strings | "Authorization: Bearer \\(.)"' > ${SESSION_HEADER_FILE}`,
 ].join('\n');
 
 /**
- * A curl command for one route, as an operator pastes it: the broker's address from $BROKER_URL, the bearer
+ * A curl command for one route, as an operator pastes it: the broker's address from URL_VARIABLE, the bearer
  * read from a file with `-H @file` (so the token is never on a command line or in shell history), a JSON body
  * from a here-document, and `--fail-with-body` so a refusal exits non-zero and still prints the broker's
  * answer. Lines are broken with `\` to fit a narrow column.
@@ -203,7 +203,7 @@ export function curlCommand(request: {
     .filter((name) => request.parameters[name] !== undefined)
     .map((name) => `${name}=${encodeURIComponent(request.parameters[name] as string)}`)
     .join('&');
-  const url = `"$${BROKER_URL_VARIABLE}${path}${query ? `?${query}` : ''}"`;
+  const url = `"$${URL_VARIABLE}${path}${query ? `?${query}` : ''}"`;
   const lines = [`curl -sS --fail-with-body${request.method === 'GET' ? '' : ` -X ${request.method}`} \\`];
   if (request.bearer) lines.push(`  -H @${SESSION_HEADER_FILE} \\`);
   if (request.body) {
@@ -388,7 +388,7 @@ export function buildApiView(text: string, file: string): ApiView {
       : null,
     routeCount,
     examples: {
-      urlVariable: BROKER_URL_VARIABLE,
+      urlVariable: URL_VARIABLE,
       headerFile: SESSION_HEADER_FILE,
       sessionHeaderCommand,
     },
