@@ -193,9 +193,12 @@ describe('search', () => {
     );
   }
 
-  const order = (hits: { title: string }[]) => ({
-    retired: hits.flatMap((h, i) => (h.title.startsWith('Retired:') ? [i] : [])),
-    live: hits.flatMap((h, i) => (h.title.startsWith('Retired:') ? [] : [i])),
+  // A retired hit: a surface's own entry ("Retired: …") or any section of the retired-surfaces page.
+  const isRetired = (h: { title: string; href: string }) =>
+    h.title.startsWith('Retired:') || h.href.startsWith('/retired');
+  const order = (hits: { title: string; href: string }[]) => ({
+    retired: hits.flatMap((h, i) => (isRetired(h) ? [i] : [])),
+    live: hits.flatMap((h, i) => (isRetired(h) ? [] : [i])),
   });
 
   it('puts the live mint route first for "mint", with no retired surface above a live hit', async () => {
