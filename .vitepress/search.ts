@@ -63,8 +63,7 @@ export function searchRender(src: string, env: RenderEnv, md: MarkdownRenderer):
   const root = dirname(srcDir.replace(/[\\/]$/, ''));
   const generated = `\n\n${generate(root).join('\n\n')}\n\n`;
   const placeholder = placeholders[env.relativePath];
-  const source =
-    placeholder && placeholder.test(src) ? src.replace(placeholder, () => generated) : `${src}${generated}`;
+  const source = placeholder?.test(src) ? src.replace(placeholder, () => generated) : `${src}${generated}`;
   return md.render(source, env);
 }
 

@@ -78,7 +78,9 @@ describe('site build', () => {
     const start = html.indexOf('<div class="retired custom-block"');
     expect(start).toBeGreaterThan(-1);
     // Names carry <wbr> break points after `_` and `/`; the text is the same without them.
-    const callout = html.slice(start, html.indexOf('id="writing-about-a-retired-surface"', start)).replace(/<wbr>/g, '');
+    const callout = html
+      .slice(start, html.indexOf('id="writing-about-a-retired-surface"', start))
+      .replace(/<wbr>/g, '');
     const retired = source('drift.yaml').retired as Record<string, string>[];
     for (const entry of retired) {
       const kind = ['endpoint', 'file', 'symbol', 'env', 'header', 'term'].find((k) => k in entry) as string;
