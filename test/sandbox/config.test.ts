@@ -509,8 +509,9 @@ describe('env.yaml is the only copy of the numbers', () => {
       for (const n of [v.default, v.min, v.max]) if (typeof n === 'number' && n >= 10) numbers.add(n);
     }
     expect(numbers.size).toBeGreaterThanOrEqual(10);
-    // Numbers that are not settings: jsonwebtoken's fixed 60 s leeway on exp.
-    const notSettings = new Set(['tokens.ts: 60']);
+    // Numbers that are not settings: jsonwebtoken's fixed 60 s leeway on exp; the binary's `--port` flag
+    // (its default and a u16's range), which is a command-line flag of the binary, not a variable.
+    const notSettings = new Set(['tokens.ts: 60', 'binary.ts: 8091', 'binary.ts: 65535']);
     const hits: string[] = [];
     for (const { file, text } of sources) {
       for (const n of numbers) {
