@@ -7,6 +7,8 @@ export default defineConfig({
     // `npm test` inside `npm test` on one small suite instead of recursing into the whole suite.
     include: process.env.AGENTKEYS_TEST_INCLUDE?.split(',') ?? ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/fixtures/**'],
+    // The drift checker runs as built JavaScript (npm run build); tests that spawn it need a fresh build.
+    globalSetup: ['test/drift/build.setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 180_000,

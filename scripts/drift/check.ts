@@ -9,10 +9,11 @@ import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPo
 import { languageOf } from './languages.ts';
 import { type LiveSurfaces, loadLive } from './live.ts';
 import { scanMarkdown } from './markdown.ts';
-import { classify, type Finding, format, type RuleContext, sentenceText, wordsRegex } from './rule.ts';
+import { type Finding, format, readMention, type RuleContext, sentenceText, wordsRegex } from './rule.ts';
 import { directiveRule, rules } from './rules/index.ts';
 import { openSource, type SourceTree } from './sources.ts';
 import { scanText } from './text.ts';
+import { cuesFor } from './vocabulary.ts';
 
 export interface CheckOptions {
   /** Checked as if it were the repository root; defaults to cwd. */
@@ -71,6 +72,7 @@ export async function makeDoc(
     language,
     lineStarts: lineStartsOf(r.text),
     units: [],
+    blocks: [],
     historical,
     directives: [],
     links: [],
@@ -88,6 +90,7 @@ export async function makeDoc(
     Object.assign(doc, {
       language: 'plain',
       units: [],
+      blocks: [],
       links: [],
       skip: [],
       anchors: undefined,
@@ -176,6 +179,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     r: Omit<Finding, 'file' | 'line' | 'column' | 'rule' | 'severity'>;
   }[] = [];
   let current = rules[0] ?? directiveRule;
+  const cues = cuesFor(config);
   const ctx: RuleContext = {
     root,
     config,
@@ -233,7 +237,11 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       }
       return p;
     },
-    exemption: (doc, offset) => classify(doc, offset, config.retirementWords),
+    exemption(doc, offset) {
+      const r = readMention(doc, offset, cues);
+      return r === 'pending' ? null : r;
+    },
+    pending: (doc, offset) => readMention(doc, offset, cues) === 'pending',
     sentenceHas: (doc, offset, words) => wordsRegex(words).test(sentenceText(doc, offset)),
   };
   for (const rule of rules) {

@@ -3,7 +3,10 @@ import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import {
   type AnchorAt,
+  type Block,
+  type BlockKind,
   type Doc,
+  findLabel,
   type LinkRef,
   lineRange,
   positionOf,
@@ -12,6 +15,7 @@ import {
   type UnitKind,
 } from './doc.ts';
 import { languageOfFence, SYNTAX, syntaxOf } from './languages.ts';
+import { scanCode } from './text.ts';
 
 type Token = ReturnType<MarkdownRenderer['parse']>[number];
 
@@ -60,6 +64,18 @@ function retiredLines(lines: string[]): Uint8Array {
   return flags;
 }
 
+/** Token types that open a block holding other blocks, by the kind of block they make. */
+const CONTAINERS: Record<string, BlockKind> = {
+  blockquote_open: 'quote',
+  blockquote_close: 'quote',
+  list_item_open: 'item',
+  list_item_close: 'item',
+  container_open: 'container',
+  container_close: 'container',
+  github_alert_open: 'quote',
+  github_alert_close: 'quote',
+};
+
 const HTML_ID = /\s(?:id|name)\s*=\s*["']([^"']+)["']/g;
 // Plain href only: a Vue binding (:href) holds an expression, not a target.
 const HTML_HREF = /<a\s(?:[^>]*?\s)?href\s*=\s*["']([^"']+)["']/g;
@@ -96,6 +112,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const lineOf = (offset: number) => positionOf(lineStarts, offset).line - 1;
   const isRetired = (offset: number) => retired[lineOf(offset)] === 1;
   const covered = new Uint8Array(lines.length);
+  const fenceLines = new Uint8Array(lines.length);
   const units: Unit[] = [];
   const anchors = new Set<string>();
   const anchorList: AnchorAt[] = [];
@@ -103,15 +120,42 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const raw: RawDirective[] = [];
   const html = SYNTAX.markdown ?? null;
 
-  const lineUnit = (line0: number, kind: UnitKind) => {
+  const blocks: Block[] = [];
+  /** Open containers (blockquotes, list items, `:::` containers, alerts), innermost last. */
+  const open: number[] = [];
+  /** Containers still waiting for their first paragraph, whose label and done marks speak for them. */
+  const waiting = new Set<number>();
+  const lineEnd = (line0: number) => lineRange(text, lineStarts, line0)[1];
+  const addBlock = (kind: BlockKind, map: [number, number], labels: Block['labels'] = []) => {
+    const b: Block = { kind, start: lineStarts[map[0]] ?? text.length, end: lineEnd(map[1] - 1), labels };
+    const parent = open[open.length - 1];
+    if (parent !== undefined) b.parent = parent;
+    blocks.push(b);
+    return blocks.length - 1;
+  };
+
+  const lineUnit = (line0: number, kind: UnitKind, block?: number) => {
     const [s, e] = lineRange(text, lineStarts, line0);
-    units.push({ start: s, end: e, kind, retiredBlock: retired[line0] === 1 });
+    const u: Unit = { start: s, end: e, kind, retiredBlock: retired[line0] === 1 };
+    if (block !== undefined) u.block = block;
+    units.push(u);
     covered[line0] = 1;
   };
-  const block = (map: [number, number], kind: UnitKind) => {
+  const prose = (map: [number, number], kind: UnitKind, blockKind: BlockKind = 'paragraph') => {
     const s = lineStarts[map[0]] ?? text.length;
-    const e = lineRange(text, lineStarts, map[1] - 1)[1];
-    splitSentences(text, s, e, kind, isRetired, units);
+    const e = lineEnd(map[1] - 1);
+    const label = findLabel(text, s, e);
+    const index = addBlock(blockKind, map, label ? [label] : []);
+    (blocks[index] as Block).lead = [s, e];
+    // The first paragraph of a container labels it and holds its done marks.
+    for (const c of open) {
+      if (!waiting.has(c)) continue;
+      waiting.delete(c);
+      const b = blocks[c] as Block;
+      if (label) b.labels.push(label);
+      b.lead = [s, e];
+    }
+    splitSentences(text, s, e, kind, isRetired, units, index);
     for (let l = map[0]; l < map[1]; l++) covered[l] = 1;
   };
   /** Finds where `needle` is written inside the block's lines, for a link's column. */
@@ -141,18 +185,41 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       });
     }
     if (t.type === 'html_inline' || t.type === 'html_block') addComponents(doc, t.content);
+    const container = CONTAINERS[t.type.replace(/^container_[\w-]+_/, 'container_')];
+    if (container && t.nesting === 1 && map) {
+      // A container's title line (`::: warning Retired`, `> [!WARNING] Retired`) labels it too.
+      const titled = container === 'container' || t.type === 'github_alert_open';
+      const index = addBlock(
+        container,
+        map,
+        titled ? [{ start: lineStarts[map[0]] ?? 0, end: lineEnd(map[0]), form: 'mark' }] : [],
+      );
+      open.push(index);
+      waiting.add(index);
+      continue;
+    }
+    if (container && t.nesting === -1) {
+      const index = open.pop();
+      if (index !== undefined) waiting.delete(index);
+      continue;
+    }
     if (t.type === 'heading_open' && map) {
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
     } else if (t.type === 'paragraph_open' && map) {
-      if (!covered[map[0]]) block(map, 'prose');
+      if (!covered[map[0]]) prose(map, 'prose');
     } else if (t.type === 'html_block' && map) {
-      block(map, 'html');
+      prose(map, 'html');
       for (const m of t.content.matchAll(HTML_ID)) {
         anchors.add(m[1] as string);
         anchorList.push({ id: m[1] as string, offset: lineAt });
       }
     } else if (t.type === 'table_open' && map) {
-      for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'table');
+      // Each row is a sentence of its own, and a block: a done mark in a row speaks for the row.
+      for (let l = map[0]; l < map[1]; l++) {
+        const row = addBlock('row', [l, l + 1]);
+        (blocks[row] as Block).lead = [lineStarts[l] ?? 0, lineEnd(l)];
+        lineUnit(l, 'table', row);
+      }
     } else if ((t.type === 'fence' || t.type === 'code_block') && map) {
       const src = (t as Token & { src?: [string, string] }).src;
       if (src) {
@@ -162,7 +229,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
           offset: (lineStarts[map[0]] ?? 0) + raw0.indexOf('<<<') + 3,
           snippet: true,
         });
-        lineUnit(map[0], 'line');
+        lineUnit(map[0], 'line', open[open.length - 1]);
         continue;
       }
       if (/(?:^|\s)drift-example(?:[\s=:-]|$)/.test(t.info)) {
@@ -170,10 +237,33 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
         for (let l = map[0]; l < map[1]; l++) covered[l] = 1;
         continue;
       }
-      const lang = languageOfFence(t.info);
+      const lang = t.type === 'code_block' ? 'plain' : languageOfFence(t.info);
       const syntax = lang === 'plain' ? null : syntaxOf(lang);
+      const fenced = t.type === 'fence';
+      const bodyFrom = fenced ? map[0] + 1 : map[0];
+      // A fence that is not closed runs to the end of its container.
+      const closed = fenced && /^\s*(`{3,}|~{3,})\s*$/.test(lines[map[1] - 1] ?? '') && map[1] - 1 > map[0];
+      const bodyTo = fenced && closed ? map[1] - 1 : map[1];
+      const parent = open[open.length - 1];
+      if (fenced) lineUnit(map[0], 'code', parent);
+      if (closed) lineUnit(map[1] - 1, 'code', parent);
+      // The body in its own language: comments as prose blocks, every other line alone.
+      if (bodyTo > bodyFrom) {
+        const s = lineStarts[bodyFrom] ?? text.length;
+        const e = lineEnd(bodyTo - 1);
+        const before = units.length;
+        if (lang === 'plain') {
+          for (let l = bodyFrom; l < bodyTo; l++)
+            if ((lines[l] as string).trim() !== '') lineUnit(l, 'code', parent);
+        } else scanCode(text, lang, s, e, units, blocks, parent, isRetired);
+        for (let k = before; k < units.length; k++) {
+          const u = units[k] as Unit;
+          if (u.kind === 'line') u.kind = 'code';
+        }
+      }
       for (let l = map[0]; l < map[1]; l++) {
-        lineUnit(l, 'code');
+        covered[l] = 1;
+        fenceLines[l] = 1;
         const isBody = t.type === 'code_block' || (l > map[0] && l < map[1] - 1);
         const d = isBody ? readDirective(lines[l] as string, l + 1, syntax) : null;
         if (d) raw.push(d);
@@ -211,8 +301,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   }
   units.sort((a, b) => a.start - b.start);
   // HTML comments hold Markdown directives wherever they stand outside fences.
-  const skipLines = new Uint8Array(lines.length);
-  for (const u of units) if (u.kind === 'code') skipLines[lineOf(u.start)] = 1;
+  const skipLines = fenceLines;
   for (const [s, e] of doc.skip)
     for (let l = lineOf(s); l <= lineOf(Math.max(s, e - 1)); l++) skipLines[l] = 1;
   for (let l = 0; l < lines.length; l++) {
@@ -222,6 +311,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   }
   raw.sort((a, b) => a.line - b.line);
   doc.units = units;
+  doc.blocks = blocks;
   doc.anchors = anchors;
   doc.anchorList = anchorList;
   doc.links = links;

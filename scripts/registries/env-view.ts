@@ -1,6 +1,8 @@
 // Shapes docs/reference/env.yaml into the tables of the environment reference page.
 import { z } from 'zod';
-import { DataFileError, inlineHtml, parseDataFile, slug } from './markdown.ts';
+import { loadEnvReference } from './env.ts';
+import { RegistryError } from './errors.ts';
+import { checkShape, inlineHtml, slug } from './markdown.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -53,8 +55,8 @@ export function envVarId(name: string): string {
 }
 
 export function buildEnvView(text: string, file: string): EnvGroupView[] {
-  const parsed = parseDataFile(
-    text,
+  const parsed = checkShape(
+    loadEnvReference(text, file).raw,
     file,
     envSchema,
     'Each group needs id, title and vars; each variable needs name, meaning, default and range.',
@@ -66,7 +68,7 @@ export function buildEnvView(text: string, file: string): EnvGroupView[] {
     descriptionHtml: inlineHtml(group.description),
     vars: group.vars.map((variable) => {
       if (seen.has(variable.name)) {
-        throw new DataFileError(`${file}: ${variable.name} is listed twice; keep one entry.`);
+        throw new RegistryError(`${file}: ${variable.name} is listed twice; keep one entry.`);
       }
       seen.add(variable.name);
       return {
