@@ -9,7 +9,7 @@ import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPo
 import { languageOf } from './languages.ts';
 import { type LiveSurfaces, loadLive } from './live.ts';
 import { scanMarkdown } from './markdown.ts';
-import { type Finding, format, readMention, type RuleContext, sentenceText, wordsRegex } from './rule.ts';
+import { type Finding, format, type RuleContext, readMention, sentenceText, wordsRegex } from './rule.ts';
 import { directiveRule, rules } from './rules/index.ts';
 import { openSource, type SourceTree } from './sources.ts';
 import { scanText } from './text.ts';

@@ -113,7 +113,9 @@ export async function main(
       out(`${JSON.stringify({ version: 1, surface: r.surface, mentions: r.hits }, null, 2)}\n`);
     else {
       for (const h of r.hits)
-        out(`${h.file}:${h.line}:${h.column}  ${h.exemption ?? (h.pending ? 'pending' : 'live')}  ${h.text}\n`);
+        out(
+          `${h.file}:${h.line}:${h.column}  ${h.exemption ?? (h.pending ? 'pending' : 'live')}  ${h.text}\n`,
+        );
       out(
         `${r.hits.length} mentions of ${r.surface.kind} \`${r.surface.value}\`, ${r.hits.filter((h) => !h.exemption).length} read as live\n`,
       );

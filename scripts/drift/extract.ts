@@ -83,7 +83,12 @@ export function mask(text: string, language: string): { code: string; skeleton: 
 }
 
 /** Every comment of the text as [start, end): line comments end before their line break. */
-export function commentRanges(text: string, language: string, from = 0, to = text.length): [number, number][] {
+export function commentRanges(
+  text: string,
+  language: string,
+  from = 0,
+  to = text.length,
+): [number, number][] {
   const out: [number, number][] = [];
   lex(text, language, { comment: (s, e) => out.push([s, e]), string() {} }, from, to);
   return out;

@@ -108,7 +108,7 @@ export function scanCode(
     if (text.slice(s, e).trim() !== '') {
       const u: Unit = { start: s, end: e, kind: 'line', retiredBlock: retired(s) };
       if (parent !== undefined) u.block = parent;
-      const own = group && group.trailing && group.start >= s && group.start <= lineEndOf(s);
+      const own = group?.trailing && group.start >= s && group.start <= lineEndOf(s);
       if (own) u.with = blockAt.get(lineStartOf(group.start));
       units.push(u);
     }

@@ -45,7 +45,8 @@ export function cueMatcher(v: Vocabulary): CueMatcher {
   ];
   const kindOf = new Map<string, 'past' | 'pending'>();
   // The same phrase in both lists (an extension may add one) counts as past: the safer reading of a note.
-  for (const e of entries) if (!kindOf.has(e.p.toLowerCase()) || e.kind === 'past') kindOf.set(e.p.toLowerCase(), e.kind);
+  for (const e of entries)
+    if (!kindOf.has(e.p.toLowerCase()) || e.kind === 'past') kindOf.set(e.p.toLowerCase(), e.kind);
   const sorted = [...kindOf.keys()].sort((a, b) => b.length - a.length);
   const re =
     sorted.length === 0

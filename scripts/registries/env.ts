@@ -24,7 +24,12 @@ export function loadEnvReference(text: string, file: string): EnvFile {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? pair.key.value : undefined;
         const value = pair.value;
-        if (key === 'name' && isScalar(value) && typeof value.value === 'string' && ENV_NAME.test(value.value)) {
+        if (
+          key === 'name' &&
+          isScalar(value) &&
+          typeof value.value === 'string' &&
+          ENV_NAME.test(value.value)
+        ) {
           names.add(value.value);
           if (!lines.has(value.value)) lines.set(value.value, y.lineOf(value));
         } else if (isMap(value) || isSeq(value)) visit(value);

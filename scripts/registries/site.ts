@@ -39,4 +39,5 @@ export function siteLoader<K extends SiteView>(kind: K, file: string) {
 }
 
 /** `siteLoader('<kind>', '<file>')` as written in a loader's source: the registry kind and its file. */
-export const SITE_LOADER_CALL = /\bsiteLoader\(\s*['"](openapi|env|drift)['"]\s*,\s*['"]([^'"]+)['"]\s*,?\s*\)/;
+export const SITE_LOADER_CALL =
+  /\bsiteLoader\(\s*['"](openapi|env|drift)['"]\s*,\s*['"]([^'"]+)['"]\s*,?\s*\)/;

@@ -2,10 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildEnvView } from '../../.vitepress/data/env.ts';
-import { DataFileError } from '../../.vitepress/data/markdown.ts';
-import { buildApiView } from '../../.vitepress/data/openapi.ts';
-import { buildRetiredView } from '../../.vitepress/data/retired.ts';
+import {
+  buildApiView,
+  buildEnvView,
+  buildRetiredView,
+  RegistryError,
+  SITE_LOADER_CALL,
+  siteLoader,
+} from '../../scripts/registries/index.ts';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures/petstore.openapi.yaml'), 'utf8');
 
@@ -59,9 +63,9 @@ describe('OpenAPI loader', () => {
       fixture.replace('- token: []', '- apiKey: []'),
       /security scheme "apiKey" is used but not defined/,
     ],
-    ['broken YAML', `${fixture}\n  - : [`, /fixture\.yaml is not valid YAML/],
+    ['broken YAML', `${fixture}\n  - : [`, /^fixture\.yaml:\d+: invalid YAML/],
   ])('refuses %s with a message naming the file', (_name, text, message) => {
-    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(DataFileError);
+    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(RegistryError);
     expect(() => buildApiView(text, 'fixture.yaml')).toThrow(message);
   });
 });
@@ -132,5 +136,27 @@ describe('retired loader', () => {
     ['no retired list', 'include: ["docs/**/*.md"]\nterms: []\n', /^drift\.yaml lists no retired surface;/],
   ])('refuses %s', (_name, text, message) => {
     expect(() => buildRetiredView(text, 'drift.yaml')).toThrow(message);
+  });
+});
+
+describe('siteLoader, what the .data.ts loaders are made of', () => {
+  it('watches the registry file it names and builds that registry’s view from it', () => {
+    const loader = siteLoader('openapi', '../../fixtures/petstore.openapi.yaml');
+    expect(loader.watch).toEqual(['../../fixtures/petstore.openapi.yaml']);
+    const api = loader.load([join(import.meta.dirname, 'fixtures/petstore.openapi.yaml')]);
+    expect(api.routeCount).toBe(3);
+  });
+
+  it('says which page needs a registry file that is missing', () => {
+    expect(() => siteLoader('env', '../../docs/reference/env.yaml').load([])).toThrow(
+      /^\.\.\/\.\.\/docs\/reference\/env\.yaml is missing; the environment reference page is rendered from it\.$/,
+    );
+  });
+
+  it('is declared in a form the drift checker reads without running the loader', () => {
+    for (const name of ['broker-api', 'env', 'retired']) {
+      const source = readFileSync(join(import.meta.dirname, `../../.vitepress/data/${name}.data.ts`), 'utf8');
+      expect(SITE_LOADER_CALL.exec(source), name).not.toBeNull();
+    }
   });
 });

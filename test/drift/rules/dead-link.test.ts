@@ -24,7 +24,7 @@ const generated = {
   '.vitepress/theme/components/Computed.vue':
     '<template><p v-for="t in 3" :id="\'item-\' + t" /></template>\n',
   '.vitepress/theme/components/Custom.vue':
-    "<script setup>\nimport { data } from '../../data/custom.data.ts';\n</script>\n<template><p v-for=\"t in data\" :id=\"t.id\" /></template>\n",
+    '<script setup>\nimport { data } from \'../../data/custom.data.ts\';\n</script>\n<template><p v-for="t in data" :id="t.id" /></template>\n',
   '.vitepress/data/things.data.ts': [
     "import { defineLoader } from 'vitepress';",
     "import { siteLoader } from '../../scripts/registries/index.ts';",
@@ -59,7 +59,11 @@ ruleTester('dead-link', {
     { name: 'snippet include', code: '<<< ../code/run.ts\n', files },
     { name: 'external links are not checked', code: '[x](https://example.com/nope#x) [m](mailto:a@b.c)\n' },
     { name: 'unicode heading', code: '# Ünïcode & Stuff\n\n[x](#unicode-stuff)\n' },
-    { name: 'id from the registry a data loader declares', code: '[x](./things#broker-beta)\n', files: generated },
+    {
+      name: 'id from the registry a data loader declares',
+      code: '[x](./things#broker-beta)\n',
+      files: generated,
+    },
     { name: 'group id from the same registry', code: '[x](./things#alpha)\n', files: generated },
     { name: 'static id inside a component', code: '[x](/things#overview)\n', files: generated },
     {
