@@ -135,13 +135,69 @@ export function findWord(
   return out;
 }
 
+const SUFFIX = /^(?:#L\d+(?:-L?\d+)?|::\w+|:\d+)/;
+const nameCache = new Map<string, RegExp>();
+
+/**
+ * A file named by its bare name (`mint.rs`) or a test file by its stem (`mint_v2_flow`): a whole word that is
+ * not part of a path or of a longer name, with or without `#L…`, `:line` or `::symbol` after it.
+ */
+export function findName(text: string, name: string): Mention[] {
+  if (!text.includes(name)) return [];
+  let re = nameCache.get(name);
+  if (!re) {
+    re = new RegExp(`(?<![\\w./\\\\-])${escapeRegExp(name)}(?![\\w-]|\\.\\w|/\\w)`, 'g');
+    nameCache.set(name, re);
+  }
+  re.lastIndex = 0;
+  const out: Mention[] = [];
+  for (const m of text.matchAll(re)) {
+    const start = m.index as number;
+    const extra = SUFFIX.exec(text.slice(start + name.length));
+    const end = start + name.length + (extra ? extra[0].length : 0);
+    out.push({ start, end, text: text.slice(start, end) });
+  }
+  return out;
+}
+
+const TEST_FOLDER = /(?:^|\/)(?:tests?|__tests__|specs?)\//;
+const TEST_NAME = /^test_|_test\.|_spec\./;
+
+/** The names a retired file also goes by: its bare name and, for a test file, its stem (`tests/a_flow.rs` → `a_flow`). */
+export function nameForms(filePath: string): string[] {
+  const clean = filePath.replace(/^\.?\//, '');
+  const base = clean.slice(clean.lastIndexOf('/') + 1);
+  const forms = [base];
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : '';
+  if ((TEST_FOLDER.test(clean) || TEST_NAME.test(base)) && /^[A-Za-z_][\w-]*$/.test(stem)) forms.push(stem);
+  return forms;
+}
+
+/** Keeps the first of overlapping mentions (the longest, of those that start together). */
+function disjoint(ms: Mention[]): Mention[] {
+  ms.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Mention[] = [];
+  for (const m of ms) if (out.length === 0 || m.start >= (out[out.length - 1] as Mention).end) out.push(m);
+  return out;
+}
+
 export function findSurface(
   text: string,
   s: RetiredSurface,
   live: LiveEndpoint[],
   lower?: string,
 ): Mention[] {
-  if (s.kind === 'endpoint') return findEndpoint(text, s.value, live);
-  if (s.kind === 'file') return findFile(text, s.value);
-  return findWord(text, s.value, s.kind, lower);
+  const values = [s.value, ...(s.aliases ?? [])];
+  const found: Mention[] = [];
+  for (const value of values) {
+    if (s.kind === 'endpoint') found.push(...findEndpoint(text, value, live));
+    else if (s.kind !== 'file') found.push(...findWord(text, value, s.kind, lower));
+    else if (!value.includes('/')) found.push(...findName(text, value));
+    else {
+      found.push(...findFile(text, value));
+      if (!s.exact) for (const name of nameForms(value)) found.push(...findName(text, name));
+    }
+  }
+  return values.length === 1 && (s.kind !== 'file' || s.exact) ? found : disjoint(found);
 }

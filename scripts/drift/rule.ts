@@ -107,9 +107,14 @@ export function wordsRegex(words: string[]): RegExp {
   return re;
 }
 
+/** The sentence holding the offset; for a code line, the line together with its own trailing comment. */
 export function sentenceText(doc: Doc, offset: number): string {
   const u = unitAt(doc, offset);
-  return u ? doc.text.slice(u.start, u.end) : '';
+  if (!u) return '';
+  const own = u.with === undefined ? undefined : doc.blocks[u.with];
+  return own
+    ? `${doc.text.slice(u.start, u.end)} ${doc.text.slice(own.start, own.end)}`
+    : doc.text.slice(u.start, u.end);
 }
 
 const cueCache = new WeakMap<Doc, Map<string, Cue | boolean>>();
@@ -149,10 +154,12 @@ export function readMention(doc: Doc, offset: number, cues: CueMatcher): Reading
     }
     return v;
   };
-  const sentence = cueOf(u.start, u.end);
-  if (sentence === 'past') return 'retirement-note';
+  // A code line is read with its own trailing comment.
   const own = u.with === undefined ? undefined : doc.blocks[u.with];
-  if (own && cueOf(own.start, own.end) === 'past') return 'retirement-note';
+  const line = cueOf(u.start, u.end);
+  const comment = own ? cueOf(own.start, own.end) : null;
+  const sentence = line === 'past' || comment === 'past' ? 'past' : (line ?? comment);
+  if (sentence === 'past') return 'retirement-note';
   const chain = blockChain(doc, u);
   if (chain.some(doneIn)) return 'retirement-note';
   if (sentence === 'pending') return 'pending';
