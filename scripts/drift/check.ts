@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { componentIds } from './components.ts';
-import { type DriftConfig, DriftUsageError, loadConfig } from './config.ts';
+import { type DriftConfig, DriftUsageError, loadConfig, type MarkdownFlavor } from './config.ts';
 import { resolveDirectives, suppress } from './directives.ts';
 import { type Doc, lineStartsOf, positionOf } from './doc.ts';
 import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPosix } from './files.ts';
@@ -44,12 +44,31 @@ export interface CheckResult {
   };
 }
 
+/**
+ * How the links of a Markdown file are read: files inside the site's source folder as VitePress renders
+ * them (when the config's folder holds a VitePress site), every other file as GitHub does; the `markdown`
+ * entries of drift.yaml override by glob, the last matching entry winning.
+ */
+export function flavorResolver(config: DriftConfig, root: string): (abs: string) => MarkdownFlavor {
+  const overrides = config.markdown.map((m) => ({
+    test: matcher(m.files, config.dir, root),
+    flavor: m.flavor,
+  }));
+  const site = config.srcDir + path.sep;
+  return (abs) => {
+    let flavor: MarkdownFlavor = config.vitepress && abs.startsWith(site) ? 'vitepress' : 'github';
+    for (const o of overrides) if (o.test(abs)) flavor = o.flavor;
+    return flavor;
+  };
+}
+
 export async function makeDoc(
   abs: string,
   root: string,
   srcDir: string,
   historical: boolean,
   notices: Notice[],
+  flavor?: MarkdownFlavor,
 ) {
   const rel = toPosix(path.relative(root, abs));
   const r = readText(abs);
@@ -78,6 +97,7 @@ export async function makeDoc(
     links: [],
     skip: [],
   };
+  if (language === 'markdown' && flavor) doc.flavor = flavor;
   if (language !== 'markdown') return { doc, raw: scanText(doc) };
   try {
     return { doc, raw: await scanMarkdown(doc, srcDir) };
@@ -101,6 +121,7 @@ export async function makeDoc(
 }
 
 export interface Prepared {
+  flavorOf: (abs: string) => MarkdownFlavor;
   root: string;
   cwd: string;
   config: DriftConfig;
@@ -138,21 +159,22 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
     notices,
   });
   const isHistorical = matcher(config.historical, config.dir, root);
+  const flavorOf = flavorResolver(config, root);
   const docs: Doc[] = [];
   const byAbs = new Map<string, Doc>();
   for (const abs of files) {
-    const made = await makeDoc(abs, root, config.srcDir, isHistorical(abs), notices);
+    const made = await makeDoc(abs, root, config.srcDir, isHistorical(abs), notices, flavorOf(abs));
     if (!made) continue;
     made.doc.directives = resolveDirectives(made.raw, today);
     docs.push(made.doc);
     byAbs.set(abs, made.doc);
   }
-  return { root, cwd, config, live, today, docs, byAbs, notices };
+  return { root, cwd, config, live, today, docs, byAbs, notices, flavorOf };
 }
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const started = performance.now();
-  const { root, cwd, config, live, today, docs, byAbs, notices } = await prepare(options);
+  const { root, cwd, config, live, today, docs, byAbs, notices, flavorOf } = await prepare(options);
 
   const existsCache = new Map<string, boolean>();
   const exists = (abs: string) => {
@@ -203,7 +225,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       if (known) return Promise.resolve(known);
       let p = extra.get(abs);
       if (!p) {
-        p = makeDoc(abs, root, config.srcDir, false, []).then((m) => m?.doc);
+        p = makeDoc(abs, root, config.srcDir, false, [], flavorOf(abs)).then((m) => m?.doc);
         extra.set(abs, p);
       }
       return p;

@@ -85,8 +85,12 @@ export interface Doc {
   historical: boolean;
   directives: Directive[];
   links: LinkRef[];
-  /** Anchors a Markdown page produces (heading ids, custom ids, HTML ids). */
+  /** How links in this file are read: GitHub's rendering, or VitePress's (Markdown only). */
+  flavor?: 'github' | 'vitepress';
+  /** Anchors a Markdown page produces on the VitePress site (heading ids, custom ids, HTML ids). */
   anchors?: Set<string>;
+  /** Anchors the same page has on GitHub (github-slugger's heading ids, HTML ids and names). */
+  githubAnchors?: Set<string>;
   /** The same anchors in page order, with the offset of the line that produces each; headings carry their level. */
   anchorList?: AnchorAt[];
   /** Vue components the page renders: their ids come from the components, not the Markdown. */

@@ -1,4 +1,7 @@
-// Markdown scanner on VitePress's own markdown-it set-up: units, anchors, links and directives of a page.
+// Markdown scanner on VitePress's own markdown-it set-up: units, blocks, anchors, links and directives of a
+// page. Heading ids are VitePress's (from the renderer) and GitHub's (github-slugger over the heading text).
+import GithubSlugger from 'github-slugger';
+import MarkdownIt from 'markdown-it';
 import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import {
@@ -29,6 +32,22 @@ export function markdownRenderer(srcDir: string): Promise<MarkdownRenderer> {
     createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', { warn() {} }),
   );
   return renderer;
+}
+
+/** Plain CommonMark, for a heading's text as GitHub shows it (VitePress's plugins would drop `{#id}`). */
+const plain = new MarkdownIt({ html: true });
+
+/** The text content of a heading's inline Markdown: what GitHub turns into its id. */
+export function headingText(inline: string): string {
+  const out: string[] = [];
+  const walk = (tokens: ReturnType<typeof plain.parseInline>[number]['children']) => {
+    for (const t of tokens ?? []) {
+      if (t.type === 'text' || t.type === 'code_inline') out.push(t.content);
+      else if (t.children) walk(t.children);
+    }
+  };
+  for (const t of plain.parseInline(inline, {})) walk(t.children);
+  return out.join('');
 }
 
 /** Front matter is stripped by VitePress before parsing; blank it so line numbers stay. */
@@ -116,6 +135,8 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   const units: Unit[] = [];
   const anchors = new Set<string>();
   const anchorList: AnchorAt[] = [];
+  const githubAnchors = new Set<string>();
+  const slugger = new GithubSlugger();
   const links: LinkRef[] = [];
   const raw: RawDirective[] = [];
   const html = SYNTAX.markdown ?? null;
@@ -204,6 +225,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       continue;
     }
     if (t.type === 'heading_open' && map) {
+      githubAnchors.add(slugger.slug(headingText(tokens[i + 1]?.content ?? '')));
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
     } else if (t.type === 'paragraph_open' && map) {
       if (!covered[map[0]]) prose(map, 'prose');
@@ -211,6 +233,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       prose(map, 'html');
       for (const m of t.content.matchAll(HTML_ID)) {
         anchors.add(m[1] as string);
+        githubAnchors.add(m[1] as string);
         anchorList.push({ id: m[1] as string, offset: lineAt });
       }
     } else if (t.type === 'table_open' && map) {
@@ -271,7 +294,8 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
     } else if (t.type === 'inline' && t.children) {
       let from = 0;
       for (const c of t.children) {
-        if (c.type === 'link_open') {
+        // The permalink VitePress adds to every heading is the renderer's, not the page's.
+        if (c.type === 'link_open' && !/\bheader-anchor\b/.test(c.attrGet('class') ?? '')) {
           const href = c.attrGet('href') ?? '';
           const at = locate(map, href, from);
           from = at + href.length;
@@ -280,6 +304,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
           addComponents(doc, c.content);
           for (const m of c.content.matchAll(HTML_ID)) {
             anchors.add(m[1] as string);
+            githubAnchors.add(m[1] as string);
             anchorList.push({ id: m[1] as string, offset: lineAt });
           }
           for (const m of c.content.matchAll(HTML_HREF)) {
@@ -313,6 +338,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   doc.units = units;
   doc.blocks = blocks;
   doc.anchors = anchors;
+  doc.githubAnchors = githubAnchors;
   doc.anchorList = anchorList;
   doc.links = links;
   return raw;

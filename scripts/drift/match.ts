@@ -139,7 +139,7 @@ const SUFFIX = /^(?:#L\d+(?:-L?\d+)?|::\w+|:\d+)/;
 const nameCache = new Map<string, RegExp>();
 
 /**
- * A file named by its bare name (`mint.rs`) or a test file by its stem (`mint_v2_flow`): a whole word that is
+ * A file named by its bare name (`handler.rs`) or a test file by its stem (`handler_flow`): a whole word that is
  * not part of a path or of a longer name, with or without `#L…`, `:line` or `::symbol` after it.
  */
 export function findName(text: string, name: string): Mention[] {
