@@ -1,10 +1,11 @@
 // Collect, then check: read every file once, scan it, run every rule, apply directives.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { type CacheEntry, cacheFile, cacheKey, contentHash, readCache, writeCache } from './cache.ts';
 import { componentIds } from './components.ts';
 import { type DriftConfig, DriftUsageError, loadConfig, type MarkdownFlavor } from './config.ts';
 import { resolveDirectives, suppress } from './directives.ts';
-import { type Doc, lineStartsOf, positionOf } from './doc.ts';
+import { type Doc, lineStartsOf, positionOf, type RawDirective } from './doc.ts';
 import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPosix } from './files.ts';
 import { languageOf } from './languages.ts';
 import { type LiveSurfaces, loadLive } from './live.ts';
@@ -28,6 +29,10 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
   /** YYYY-MM-DD used for directive expiry; defaults to today (UTC). */
   today?: string;
+  /** Keep per-file results between runs (`--cache`). */
+  cache?: boolean;
+  /** The cache file, or a folder to hold it (`--cache-location`); relative to cwd. */
+  cacheLocation?: string;
 }
 
 export interface CheckResult {
@@ -62,6 +67,7 @@ export function flavorResolver(config: DriftConfig, root: string): (abs: string)
   };
 }
 
+/** Reads and scans one file; undefined (with a notice) when it is not text. */
 export async function makeDoc(
   abs: string,
   root: string,
@@ -76,20 +82,16 @@ export async function makeDoc(
     notices.push({ file: rel, message: r.notice });
     return undefined;
   }
-  let language = languageOf(abs);
-  if (language === 'markdown' && r.text.length > MARKDOWN_SIZE_LIMIT) {
-    notices.push({
-      file: rel,
-      message: 'larger than 5 MB: scanned line by line, without Markdown structure',
-    });
-    language = 'plain';
-  }
-  const doc: Doc = {
+  return scanDoc(abs, rel, r.text, srcDir, historical, notices, flavor);
+}
+
+function emptyDoc(abs: string, rel: string, text: string, language: string, historical: boolean): Doc {
+  return {
     path: rel,
     abs,
-    text: r.text,
+    text,
     language,
-    lineStarts: lineStartsOf(r.text),
+    lineStarts: lineStartsOf(text),
     units: [],
     blocks: [],
     historical,
@@ -97,6 +99,26 @@ export async function makeDoc(
     links: [],
     skip: [],
   };
+}
+
+async function scanDoc(
+  abs: string,
+  rel: string,
+  text: string,
+  srcDir: string,
+  historical: boolean,
+  notices: Notice[],
+  flavor?: MarkdownFlavor,
+) {
+  let language = languageOf(abs);
+  if (language === 'markdown' && text.length > MARKDOWN_SIZE_LIMIT) {
+    notices.push({
+      file: rel,
+      message: 'larger than 5 MB: scanned line by line, without Markdown structure',
+    });
+    language = 'plain';
+  }
+  const doc = emptyDoc(abs, rel, text, language, historical);
   if (language === 'markdown' && flavor) doc.flavor = flavor;
   if (language !== 'markdown') return { doc, raw: scanText(doc) };
   try {
@@ -107,17 +129,42 @@ export async function makeDoc(
       file: rel,
       message: `parsed as plain text: the Markdown renderer failed (${(error as Error).message})`,
     });
-    Object.assign(doc, {
-      language: 'plain',
-      units: [],
-      blocks: [],
-      links: [],
-      skip: [],
-      anchors: undefined,
-      anchorList: undefined,
-    });
-    return { doc, raw: scanText(doc) };
+    const plain = emptyDoc(abs, rel, text, 'plain', historical);
+    return { doc: plain, raw: scanText(plain) };
   }
+}
+
+/** A file as the cache remembers it: no sentences (the rules that read them are not run on it again). */
+function restoreDoc(abs: string, rel: string, text: string, historical: boolean, e: CacheEntry): Doc {
+  const doc = emptyDoc(abs, rel, text, e.language, historical);
+  doc.links = e.links;
+  doc.skip = e.skip;
+  if (e.flavor) doc.flavor = e.flavor;
+  if (e.anchorList) {
+    doc.anchorList = e.anchorList;
+    doc.anchors = new Set(e.anchorList.map((a) => a.id));
+  }
+  if (e.githubAnchors) doc.githubAnchors = new Set(e.githubAnchors);
+  if (e.components) doc.components = e.components;
+  doc.cached = e.findings;
+  return doc;
+}
+
+function entryOf(doc: Doc, hash: string, raw: RawDirective[], notices: string[]): CacheEntry {
+  const e: CacheEntry = {
+    hash,
+    language: doc.language,
+    links: doc.links,
+    skip: doc.skip,
+    directives: raw,
+    notices,
+    findings: [],
+  };
+  if (doc.flavor) e.flavor = doc.flavor;
+  if (doc.anchorList) e.anchorList = doc.anchorList;
+  if (doc.githubAnchors) e.githubAnchors = [...doc.githubAnchors];
+  if (doc.components) e.components = doc.components;
+  return e;
 }
 
 export interface Prepared {
@@ -130,9 +177,20 @@ export interface Prepared {
   docs: Doc[];
   byAbs: Map<string, Doc>;
   notices: Notice[];
+  /** With --cache: the file, its key, and the entry of every file checked. */
+  cache?: { file: string; key: string; entries: Map<string, CacheEntry>; changed: boolean };
 }
 
-/** Loads the config and live data, collects and scans every file once. */
+const readOr = (file: string | undefined) => {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Loads the config and live data, collects and scans every file once (or takes its scan from the cache). */
 export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const root = path.resolve(cwd, options.root ?? '.');
@@ -149,6 +207,7 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
   const live = loadLive(config.openapi, config.envFile, root);
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const notices: Notice[] = [];
+  const cacheAt = options.cache ? cacheFile(options.cacheLocation, root, cwd) : undefined;
   const files = await collectFiles({
     configDir: config.dir,
     root,
@@ -157,24 +216,83 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
     paths: options.paths ?? [],
     cwd,
     notices,
+    // The registry names every retired surface; scanned, each entry would report itself.
+    never: cacheAt ? [config.file, cacheAt] : [config.file],
   });
+  const shown = (f: string) => toPosix(path.relative(root, f)) || f;
+  for (const w of config.warnings)
+    notices.push({ file: shown(config.file), line: w.line, message: w.message });
+  for (const { file, warning } of live.warnings)
+    notices.push({ file, line: warning.line, message: warning.message });
   const isHistorical = matcher(config.historical, config.dir, root);
   const flavorOf = flavorResolver(config, root);
+  let cache: Prepared['cache'];
+  let stored = new Map<string, CacheEntry>();
+  if (cacheAt) {
+    const key = cacheKey([
+      root,
+      config.file,
+      readOr(config.file),
+      readOr(config.openapi),
+      readOr(config.envFile),
+      ...config.sources.flatMap((s) => [s.name, s.root, s.manifest, readOr(s.manifest)]),
+    ]);
+    stored = readCache(cacheAt, key);
+    cache = { file: cacheAt, key, entries: new Map(), changed: false };
+  }
   const docs: Doc[] = [];
   const byAbs = new Map<string, Doc>();
   for (const abs of files) {
-    const made = await makeDoc(abs, root, config.srcDir, isHistorical(abs), notices, flavorOf(abs));
-    if (!made) continue;
-    made.doc.directives = resolveDirectives(made.raw, today);
-    docs.push(made.doc);
-    byAbs.set(abs, made.doc);
+    const rel = toPosix(path.relative(root, abs));
+    const r = readText(abs);
+    if ('notice' in r) {
+      notices.push({ file: rel, message: r.notice });
+      continue;
+    }
+    const hash = cache ? contentHash(r.text) : '';
+    const hit = stored.get(rel);
+    let doc: Doc;
+    let raw: RawDirective[];
+    if (cache && hit && hit.hash === hash) {
+      doc = restoreDoc(abs, rel, r.text, isHistorical(abs), hit);
+      raw = hit.directives;
+      for (const message of hit.notices) notices.push({ file: rel, message });
+      cache.entries.set(rel, hit);
+    } else {
+      const own: Notice[] = [];
+      const made = await scanDoc(abs, rel, r.text, config.srcDir, isHistorical(abs), own, flavorOf(abs));
+      notices.push(...own);
+      doc = made.doc;
+      raw = made.raw;
+      if (cache) {
+        cache.entries.set(
+          rel,
+          entryOf(
+            doc,
+            hash,
+            raw,
+            own.map((n) => n.message),
+          ),
+        );
+        cache.changed = true;
+      }
+    }
+    doc.directives = resolveDirectives(raw, today);
+    docs.push(doc);
+    byAbs.set(abs, doc);
   }
-  return { root, cwd, config, live, today, docs, byAbs, notices, flavorOf };
+  // A file checked before and gone (or narrowed away) now keeps its entry only on a full run's terms.
+  if (cache) {
+    if ((options.paths ?? []).length > 0) {
+      for (const [rel, e] of stored) if (!cache.entries.has(rel)) cache.entries.set(rel, e);
+    } else if ([...stored.keys()].some((rel) => !cache.entries.has(rel))) cache.changed = true;
+  }
+  return { root, cwd, config, live, today, docs, byAbs, notices, flavorOf, cache };
 }
 
 export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const started = performance.now();
-  const { root, cwd, config, live, today, docs, byAbs, notices, flavorOf } = await prepare(options);
+  const { root, cwd, config, live, today, docs, byAbs, notices, flavorOf, cache } = await prepare(options);
 
   const existsCache = new Map<string, boolean>();
   const exists = (abs: string) => {
@@ -266,9 +384,26 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
     pending: (doc, offset) => readMention(doc, offset, cues) === 'pending',
     sentenceHas: (doc, offset, words) => wordsRegex(words).test(sentenceText(doc, offset)),
   };
+  // Single-file rules run on the files the cache could not answer for; the others see every file.
+  const fresh = docs.filter((d) => !d.cached);
   for (const rule of rules) {
     current = rule;
-    await rule.check(ctx);
+    await rule.check(rule.meta.scope === 'file' ? { ...ctx, docs: fresh } : ctx);
+  }
+  const local = new Set(rules.filter((r) => r.meta.scope === 'file').map((r) => r.meta.id));
+  if (cache) {
+    for (const x of raw) {
+      if (!local.has(x.rule) || x.doc.cached) continue;
+      cache.entries
+        .get(x.doc.path)
+        ?.findings.push({ rule: x.rule, severity: x.severity, offset: x.offset, ...x.r });
+    }
+  }
+  for (const doc of docs) {
+    for (const c of doc.cached ?? []) {
+      const { rule, severity, offset, ...r } = c;
+      raw.push({ rule, severity, doc, offset, r });
+    }
   }
   const findings: Finding[] = [];
   const toFinding = (x: (typeof raw)[number]): Finding => {
@@ -286,6 +421,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   findings.sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
+  if (cache?.changed) writeCache(cache.file, cache.key, cache.entries);
   const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
   return {
     root,

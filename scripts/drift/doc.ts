@@ -97,6 +97,20 @@ export interface Doc {
   components?: string[];
   /** Offset ranges no rule reports in (fences marked `drift-example`). */
   skip: [number, number][];
+  /** Restored from the cache: the findings of the single-file rules, which are not run on it again. */
+  cached?: CachedFinding[];
+}
+
+/** A finding of a single-file rule as the cache keeps it: by offset. */
+export interface CachedFinding {
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  offset: number;
+  match: string;
+  message: string;
+  suggestion: string | null;
+  messageId: string;
+  data: Record<string, string | number>;
 }
 
 export function lineStartsOf(text: string): number[] {

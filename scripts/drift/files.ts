@@ -7,8 +7,13 @@ import { DriftUsageError } from './config.ts';
 
 export interface Notice {
   file: string;
+  /** 1-based line the notice is about, when it is about one. */
+  line?: number;
   message: string;
 }
+
+/** `file` or `file:line`, as a notice is shown. */
+export const noticeAt = (n: Notice) => (n.line === undefined ? n.file : `${n.file}:${n.line}`);
 
 /** Larger files are still scanned, but as plain lines: a Markdown parse of them would dominate the run. */
 export const MARKDOWN_SIZE_LIMIT = 5 * 1024 * 1024;
@@ -23,6 +28,8 @@ export async function collectFiles(opts: {
   paths: string[];
   cwd: string;
   notices: Notice[];
+  /** Files never checked, whatever the globs say: the registry the run was given, the cache file. */
+  never?: string[];
 }): Promise<string[]> {
   const found = await glob(opts.include, {
     cwd: opts.configDir,
@@ -52,7 +59,8 @@ export async function collectFiles(opts: {
       });
     }
   }
-  let files = [...byReal.values()].sort();
+  const never = new Set(opts.never ?? []);
+  let files = [...byReal.values()].filter((f) => !never.has(f)).sort();
   if (opts.paths.length > 0) {
     const wanted = opts.paths.map((p) => {
       const candidates = [path.resolve(opts.cwd, p), path.resolve(opts.root, p)];
@@ -72,7 +80,9 @@ export async function collectFiles(opts: {
       if (!statSync(w).isDirectory() && !files.includes(w)) {
         opts.notices.push({
           file: toPosix(path.relative(opts.root, w)),
-          message: 'not checked: drift.yaml does not include this file (see include/exclude)',
+          message: never.has(w)
+            ? 'not checked: the registry the run reads is never checked as a page'
+            : 'not checked: drift.yaml does not include this file (see include/exclude)',
         });
       }
     }

@@ -16,6 +16,11 @@ export interface RuleMeta {
   severity: Severity;
   /** Message templates keyed by message id; `{{name}}` is filled from the report's data. */
   messages: Record<string, string>;
+  /**
+   * `file`: what the rule reports in a file depends on that file alone (with the config and registries),
+   * so `--cache` keeps its findings per file. Otherwise it runs on every run, over every file.
+   */
+  scope?: 'file';
 }
 
 export interface Report {

@@ -11,9 +11,12 @@ export type Vocabulary = z.infer<typeof schema>;
 
 let loaded: Vocabulary | undefined;
 
-/** The vocabulary as shipped: read once, from the file next to the checker (the build copies it). */
+/** The vocabulary file next to the checker (the build copies it beside the bundle). */
+export const VOCABULARY_URL = new URL('./vocabulary.yaml', import.meta.url);
+
+/** The vocabulary as shipped, read once. */
 export function vocabulary(): Vocabulary {
-  loaded ??= schema.parse(parse(readFileSync(new URL('./vocabulary.yaml', import.meta.url), 'utf8')));
+  loaded ??= schema.parse(parse(readFileSync(VOCABULARY_URL, 'utf8')));
   return loaded;
 }
 

@@ -171,7 +171,7 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
     offset: link.offset,
     match: link.href,
     messageId: 'missingAnchor',
-    data: { anchor: fragment, page, flavor: RENDERERS[github ? 'github' : 'vitepress'] },
+    data: { anchor: fragment, page, flavor: RENDERERS[doc.flavor ?? 'vitepress'] },
     suggestion: near ? `#${near}` : undefined,
   });
 }

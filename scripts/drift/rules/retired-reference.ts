@@ -15,6 +15,7 @@ export const rule: Rule = {
   meta: {
     id: 'retired-reference',
     description: 'A retired surface is mentioned as if it were live.',
+    scope: 'file',
     severity: 'error',
     messages: {
       retired: '{{kind}} `{{surface}}` was retired ({{removed}}); use {{replacement}} instead',

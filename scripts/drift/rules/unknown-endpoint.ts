@@ -8,6 +8,7 @@ export const rule: Rule = {
   meta: {
     id: 'unknown-endpoint',
     description: 'A /v1/… path is neither in the OpenAPI contract nor retired.',
+    scope: 'file',
     severity: 'warning',
     messages: {
       unknown: '`{{path}}` is not in the OpenAPI contract ({{contract}}) and not retired in drift.yaml',
