@@ -170,9 +170,13 @@ export function readMention(doc: Doc, offset: number, cues: CueMatcher): Reading
   if (sentence === 'pending') return 'pending';
   for (const b of chain) {
     for (const label of b.labels) {
-      // A short first sentence labels a list item, a quote or a comment, not a paragraph of prose.
+      // A short first sentence that opens with a cue ("Removed in PR #96.") labels a list item, a quote
+      // or a comment; in a paragraph of prose it is only a sentence.
       if (label.form === 'sentence' && b.kind === 'paragraph') continue;
-      const cue = cueOf(label.start, label.end);
+      const cue =
+        label.form === 'sentence'
+          ? cues.opening(doc.text.slice(label.start, label.end))
+          : cueOf(label.start, label.end);
       if (cue === 'past') return 'retirement-note';
       if (cue === 'pending') return 'pending';
     }

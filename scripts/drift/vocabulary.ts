@@ -26,6 +26,8 @@ export type Cue = 'past' | 'pending' | null;
 export interface CueMatcher {
   /** The cue a sentence carries: the earliest phrase decides, the longer of two at one word. */
   cue(text: string): Cue;
+  /** The cue of a phrase that opens the text (after marks and blanks), as in a label: "Removed in PR #96." */
+  opening(text: string): Cue;
   /** Whether the text holds a done mark. */
   done(text: string): boolean;
 }
@@ -56,6 +58,10 @@ export function cueMatcher(v: Vocabulary): CueMatcher {
       ? null
       : new RegExp(`(?<![\\w-])(?:${sorted.map(phrasePattern).join('|')})(?![\\w-])`, 'gi');
   const normal = (s: string) => s.toLowerCase().replace(new RegExp(GAP, 'g'), ' ').trim();
+  const first =
+    sorted.length === 0
+      ? null
+      : new RegExp(`^[^\\p{L}\\p{N}]*(${sorted.map(phrasePattern).join('|')})(?![\\w-])`, 'iu');
   const marks = v.done.map((d) => d.toLowerCase());
   return {
     cue(text) {
@@ -68,6 +74,10 @@ export function cueMatcher(v: Vocabulary): CueMatcher {
         if (kind === 'pending') pending = true;
       }
       return pending ? 'pending' : null;
+    },
+    opening(text) {
+      const m = first?.exec(text);
+      return m ? (kindOf.get(normal(m[1] as string)) ?? null) : null;
     },
     done(text) {
       const lower = text.toLowerCase();
