@@ -96,14 +96,20 @@ const schema = z.strictObject({
   retired: z.array(retiredEntry).optional(),
   // A list of deprecated terms, or a map that also extends the retirement vocabulary.
   terms: z
-    .union([
-      z.array(deprecatedTerm),
-      z.strictObject({
-        deprecated: z.array(deprecatedTerm).optional(),
-        retirement: stringList.optional(),
-        pending: stringList.optional(),
-      }),
-    ])
+    .union(
+      [
+        z.array(deprecatedTerm),
+        z.strictObject({
+          deprecated: z.array(deprecatedTerm).optional(),
+          retirement: stringList.optional(),
+          pending: stringList.optional(),
+        }),
+      ],
+      {
+        error:
+          'is a list of { deprecated, prefer, allowNear } entries, or a map of deprecated (that list), retirement and pending (lists of phrases)',
+      },
+    )
     .optional(),
   retirementWords: stringList.min(1).optional(),
   markdown: z
