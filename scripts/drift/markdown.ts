@@ -182,6 +182,10 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
   /** Finds where `needle` is written inside the block's lines, for a link's column. */
   const locate = (map: [number, number] | null, needle: string, from: number) => {
     const s = Math.max(from, map ? (lineStarts[map[0]] ?? 0) : 0);
+    // An inline link's target follows `](`: prefer that over the same words in the link text.
+    const inline = needle === '' ? -1 : text.indexOf(`](${needle}`, s);
+    const blockEnd = map ? (lineStarts[map[1]] ?? text.length) : text.length;
+    if (inline !== -1 && inline < blockEnd) return inline + 2;
     const at = text.indexOf(needle, s);
     if (at !== -1) return at;
     // A reference-style link's target is written in its definition, elsewhere on the page.
