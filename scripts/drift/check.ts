@@ -9,7 +9,7 @@ import { type Doc, lineStartsOf, positionOf, type RawDirective } from './doc.ts'
 import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPosix } from './files.ts';
 import { languageOf } from './languages.ts';
 import { type LiveSurfaces, loadLive } from './live.ts';
-import { scanMarkdown } from './markdown.ts';
+import { MissingVitepressError, scanMarkdown } from './markdown.ts';
 import { type Finding, format, type RuleContext, readMention, sentenceText, wordsRegex } from './rule.ts';
 import { directiveRule, rules } from './rules/index.ts';
 import { openSource, type SourceTree } from './sources.ts';
@@ -68,10 +68,17 @@ export function flavorResolver(config: DriftConfig, root: string): (abs: string)
 }
 
 /** Reads and scans one file; undefined (with a notice) when it is not text. */
+/** The site's source folder when some page is read the VitePress way (so VitePress parses pages), else undefined. */
+export function siteOf(config: DriftConfig): string | undefined {
+  return config.vitepress || config.markdown.some((m) => m.flavor === 'vitepress')
+    ? config.srcDir
+    : undefined;
+}
+
 export async function makeDoc(
   abs: string,
   root: string,
-  srcDir: string,
+  srcDir: string | undefined,
   historical: boolean,
   notices: Notice[],
   flavor?: MarkdownFlavor,
@@ -105,7 +112,7 @@ async function scanDoc(
   abs: string,
   rel: string,
   text: string,
-  srcDir: string,
+  srcDir: string | undefined,
   historical: boolean,
   notices: Notice[],
   flavor?: MarkdownFlavor,
@@ -124,6 +131,10 @@ async function scanDoc(
   try {
     return { doc, raw: await scanMarkdown(doc, srcDir) };
   } catch (error) {
+    if (error instanceof MissingVitepressError)
+      throw new DriftUsageError(
+        `${rel}: pages are read as the VitePress site renders them (a .vitepress folder, site: or a markdown flavor of vitepress in drift.yaml), but VitePress cannot be loaded here (${error.message.split('\n')[0]}); install it (npm install --save-dev vitepress) or read the pages as GitHub does (markdown: [{ files: ["**"], flavor: github }])`,
+      );
     // A page the renderer cannot parse is still searched, line by line, rather than failing the run.
     notices.push({
       file: rel,
@@ -260,7 +271,7 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
       cache.entries.set(rel, hit);
     } else {
       const own: Notice[] = [];
-      const made = await scanDoc(abs, rel, r.text, config.srcDir, isHistorical(abs), own, flavorOf(abs));
+      const made = await scanDoc(abs, rel, r.text, siteOf(config), isHistorical(abs), own, flavorOf(abs));
       notices.push(...own);
       doc = made.doc;
       raw = made.raw;
@@ -343,7 +354,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
       if (known) return Promise.resolve(known);
       let p = extra.get(abs);
       if (!p) {
-        p = makeDoc(abs, root, config.srcDir, false, [], flavorOf(abs)).then((m) => m?.doc);
+        p = makeDoc(abs, root, siteOf(config), false, [], flavorOf(abs)).then((m) => m?.doc);
         extra.set(abs, p);
       }
       return p;

@@ -1,7 +1,7 @@
 // Markdown scanner on VitePress's own markdown-it set-up: units, blocks, anchors, links and directives of a
 // page. Heading ids are VitePress's (from the renderer) and GitHub's (github-slugger over the heading text).
 import GithubSlugger from 'github-slugger';
-import MarkdownIt from 'markdown-it';
+import MarkdownIt, { type MarkdownIt as Md } from 'markdown-it';
 import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import {
@@ -20,19 +20,37 @@ import {
 import { languageOfFence, SYNTAX, syntaxOf } from './languages.ts';
 import { scanCode } from './text.ts';
 
-type Token = ReturnType<MarkdownRenderer['parse']>[number];
+type Token = ReturnType<Md['parse']>[number];
 
 let renderer: Promise<MarkdownRenderer> | undefined;
 
-/** One renderer per process: VitePress itself caches the instance, and creating it costs the most. */
+/** VitePress is not installed where the checker runs, yet pages are read as VitePress renders them. */
+export class MissingVitepressError extends Error {
+  override name = 'MissingVitepressError';
+}
+
+/**
+ * VitePress's own markdown-it set-up, one per process (creating it costs the most). A no-op highlighter keeps
+ * Shiki and its grammars out; ids and tokens are unaffected. VitePress is the project's own (an optional peer
+ * of the checker), so heading ids are the ones that project's site renders.
+ */
 export function markdownRenderer(srcDir: string): Promise<MarkdownRenderer> {
-  // A no-op highlighter keeps Shiki (and its grammars) out of the checker; ids and tokens are unaffected.
-  // Imported on first use: VitePress is the largest module the checker loads.
-  renderer ??= import('vitepress').then(({ createMarkdownRenderer }) =>
-    createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', { warn() {} }),
+  renderer ??= import('vitepress').then(
+    ({ createMarkdownRenderer }) =>
+      createMarkdownRenderer(srcDir, { highlight: (s: string) => s }, '/', { warn() {} }),
+    (error: Error) => {
+      renderer = undefined;
+      throw new MissingVitepressError(error.message);
+    },
   );
   return renderer;
 }
+
+/**
+ * CommonMark with GitHub's tables and strikethrough, for projects without a VitePress site: the pages'
+ * structure (paragraphs, lists, quotes, fences, links) is all the checker reads there, and ids are GitHub's.
+ */
+const github = new MarkdownIt({ html: true });
 
 /** Plain CommonMark, for a heading's text as GitHub shows it (VitePress's plugins would drop `{#id}`). */
 const plain = new MarkdownIt({ html: true });
@@ -105,7 +123,7 @@ const COMPONENT = /<([A-Z][A-Za-z0-9]*)[\s/>]/g;
  * Parses with the renderer as it is, except that the `{…}` attribute rule is switched off for a page
  * without a `{`: the rule cannot match there, and it is the costliest one on plain pages.
  */
-function parse(md: MarkdownRenderer, body: string, env: Record<string, string>): Token[] {
+function parse(md: Md, body: string, env: Record<string, string>): Token[] {
   if (body.includes('{')) return md.parse(body, env);
   const off = md.core.ruler.disable('curly_attributes', true);
   try {
@@ -122,8 +140,14 @@ function addComponents(doc: Doc, html: string): void {
   }
 }
 
-export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirective[]> {
-  const md = await markdownRenderer(srcDir);
+/**
+ * Scans a page with VitePress's renderer when the project has a site (`srcDir` given), or with plain
+ * markdown-it; the latter gives headings GitHub's ids, which are then the page's ids.
+ */
+export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promise<RawDirective[]> {
+  // VitePress bundles its own markdown-it typings; the instance is markdown-it all the same.
+  const md = srcDir === undefined ? github : ((await markdownRenderer(srcDir)) as unknown as Md);
+  const withSite = srcDir !== undefined;
   const { text, lineStarts } = doc;
   const { body, lines: fmLines } = blankFrontMatter(text);
   const lines = text.split('\n');
@@ -200,7 +224,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
     const t = tokens[i] as Token;
     const map = t.map as [number, number] | null;
     const lineAt = map ? (lineStarts[map[0]] ?? 0) : 0;
-    const id = t.attrGet?.('id');
+    const id = t.attrGet?.('id')?.toString();
     if (id) {
       anchors.add(id);
       anchorList.push({
@@ -229,7 +253,12 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       continue;
     }
     if (t.type === 'heading_open' && map) {
-      githubAnchors.add(slugger.slug(headingText(tokens[i + 1]?.content ?? '')));
+      const slug = slugger.slug(headingText(tokens[i + 1]?.content ?? ''));
+      githubAnchors.add(slug);
+      if (!withSite) {
+        anchors.add(slug);
+        anchorList.push({ id: slug, offset: lineAt, level: Number(t.tag.slice(1)) });
+      }
       for (let l = map[0]; l < map[1]; l++) lineUnit(l, 'heading');
     } else if (t.type === 'paragraph_open' && map) {
       if (!covered[map[0]]) prose(map, 'prose');
@@ -299,8 +328,8 @@ export async function scanMarkdown(doc: Doc, srcDir: string): Promise<RawDirecti
       let from = 0;
       for (const c of t.children) {
         // The permalink VitePress adds to every heading is the renderer's, not the page's.
-        if (c.type === 'link_open' && !/\bheader-anchor\b/.test(c.attrGet('class') ?? '')) {
-          const href = c.attrGet('href') ?? '';
+        if (c.type === 'link_open' && !/\bheader-anchor\b/.test(String(c.attrGet('class') ?? ''))) {
+          const href = String(c.attrGet('href') ?? '');
           const at = locate(map, href, from);
           from = at + href.length;
           links.push({ href, offset: at });
