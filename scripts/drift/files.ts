@@ -33,7 +33,8 @@ export async function collectFiles(opts: {
 }): Promise<string[]> {
   const found = await glob(opts.include, {
     cwd: opts.configDir,
-    ignore: opts.exclude,
+    // Installed packages are never the project's own text, whatever the globs say.
+    ignore: [...opts.exclude, '**/node_modules/**'],
     dot: true,
     absolute: true,
     onlyFiles: true,
