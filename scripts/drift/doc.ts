@@ -13,6 +13,9 @@ export interface Unit {
   block?: number;
   /** A code line's own trailing comment (a block index): the line is judged together with it. */
   with?: number;
+  /** A whole block, split into its sentences only when a rule asks about an offset inside it. */
+  lazy?: boolean;
+  sentences?: Unit[];
 }
 
 export type BlockKind = 'paragraph' | 'item' | 'quote' | 'container' | 'row' | 'comment';
@@ -29,9 +32,9 @@ export interface Block {
   start: number;
   end: number;
   parent?: number;
-  /** Leads that label the whole block, e.g. `**Retired.**`, `Removed in PR #96:`, a container's title line. */
-  labels: { start: number; end: number; form: LabelForm }[];
-  /** The block's first paragraph: where done marks (`[x]`, ✅) are looked for. */
+  /** A container's title line (`::: warning Retired`, `> [!WARNING] Retired`): it labels the whole block. */
+  title?: [number, number];
+  /** The block's first paragraph: where its label (`**Retired.**`, `Removed in PR #96:`) and done marks are. */
   lead?: [number, number];
 }
 
@@ -145,7 +148,16 @@ export function lineRange(text: string, lineStarts: number[], line0: number): [n
 }
 
 export function unitAt(doc: Doc, offset: number): Unit | undefined {
-  const units = doc.units;
+  const u = findUnit(doc.units, offset);
+  if (!u?.lazy) return u;
+  if (!u.sentences) {
+    u.sentences = [];
+    splitSentences(doc.text, u.start, u.end, u.kind, () => u.retiredBlock, u.sentences, u.block);
+  }
+  return findUnit(u.sentences, offset);
+}
+
+function findUnit(units: Unit[], offset: number): Unit | undefined {
   let lo = 0;
   let hi = units.length - 1;
   let found: Unit | undefined;
@@ -260,7 +272,14 @@ export function splitSentences(
 }
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}_'’-]*/gu;
-const words = (s: string) => s.match(WORD)?.length ?? 0;
+
+/** Words in `s`, counted up to 7: a label has at most six. */
+function words(s: string): number {
+  WORD.lastIndex = 0;
+  let n = 0;
+  while (n < 7 && WORD.exec(s)) n++;
+  return n;
+}
 
 /**
  * The lead that labels a block, if it has one: an emphasised span that opens it (`**Retired.**`), a lead

@@ -22,11 +22,29 @@ interface Lexer {
   triple: boolean;
   /** Quotes whose strings may span lines. */
   multiline: string;
+  /** Where something may start (a comment, a string, a Rust raw string or char): the walk jumps between these. */
+  next: RegExp;
 }
 
+const lexers = new Map<string, Lexer>();
+
 function lexerOf(language: string): Lexer {
+  let lx = lexers.get(language);
+  if (!lx) {
+    const made = makeLexer(language);
+    const starts = [...made.line, ...made.block.map((b) => b[0]), ...made.quotes.split('')];
+    const alternatives = [...new Set(starts)].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    // Rust: a raw string (r"…", br#"…"#, cr"…") and a char literal or lifetime.
+    if (made.rust) alternatives.push('[bc]?r#*"', "'");
+    lx = { ...made, next: new RegExp(alternatives.length > 0 ? alternatives.join('|') : '$^', 'g') };
+    lexers.set(language, lx);
+  }
+  return lx;
+}
+
+function makeLexer(language: string): Omit<Lexer, 'next'> {
   const syntax = syntaxOf(language);
-  const base: Lexer = {
+  const base: Omit<Lexer, 'next'> = {
     line: syntax.line,
     block: syntax.block,
     nested: false,
@@ -121,7 +139,13 @@ function lex(
     return n;
   };
   let i = start;
+  const next = lx.next;
   outer: while (i < n) {
+    // Jump to the next place where a comment or a string may start; nothing else matters here.
+    next.lastIndex = i;
+    const hit = next.exec(text);
+    if (!hit || hit.index >= n) return;
+    i = hit.index;
     const c = text[i] as string;
     for (const m of lx.line) {
       if (text.startsWith(m, i) && (!lx.wordAware || afterBlank(i))) {

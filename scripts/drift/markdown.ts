@@ -9,11 +9,9 @@ import {
   type Block,
   type BlockKind,
   type Doc,
-  findLabel,
   type LinkRef,
   lineRange,
   positionOf,
-  splitSentences,
   type Unit,
   type UnitKind,
 } from './doc.ts';
@@ -171,8 +169,9 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
   /** Containers still waiting for their first paragraph, whose label and done marks speak for them. */
   const waiting = new Set<number>();
   const lineEnd = (line0: number) => lineRange(text, lineStarts, line0)[1];
-  const addBlock = (kind: BlockKind, map: [number, number], labels: Block['labels'] = []) => {
-    const b: Block = { kind, start: lineStarts[map[0]] ?? text.length, end: lineEnd(map[1] - 1), labels };
+  const addBlock = (kind: BlockKind, map: [number, number], title?: [number, number]) => {
+    const b: Block = { kind, start: lineStarts[map[0]] ?? text.length, end: lineEnd(map[1] - 1) };
+    if (title) b.title = title;
     const parent = open[open.length - 1];
     if (parent !== undefined) b.parent = parent;
     blocks.push(b);
@@ -189,18 +188,15 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
   const prose = (map: [number, number], kind: UnitKind, blockKind: BlockKind = 'paragraph') => {
     const s = lineStarts[map[0]] ?? text.length;
     const e = lineEnd(map[1] - 1);
-    const label = findLabel(text, s, e);
-    const index = addBlock(blockKind, map, label ? [label] : []);
+    const index = addBlock(blockKind, map);
     (blocks[index] as Block).lead = [s, e];
     // The first paragraph of a container labels it and holds its done marks.
     for (const c of open) {
       if (!waiting.has(c)) continue;
       waiting.delete(c);
-      const b = blocks[c] as Block;
-      if (label) b.labels.push(label);
-      b.lead = [s, e];
+      (blocks[c] as Block).lead = [s, e];
     }
-    splitSentences(text, s, e, kind, isRetired, units, index);
+    units.push({ start: s, end: e, kind, retiredBlock: isRetired(s), block: index, lazy: true });
     for (let l = map[0]; l < map[1]; l++) covered[l] = 1;
   };
   /** Finds where `needle` is written inside the block's lines, for a link's column. */
@@ -238,11 +234,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
     if (container && t.nesting === 1 && map) {
       // A container's title line (`::: warning Retired`, `> [!WARNING] Retired`) labels it too.
       const titled = container === 'container' || t.type === 'github_alert_open';
-      const index = addBlock(
-        container,
-        map,
-        titled ? [{ start: lineStarts[map[0]] ?? 0, end: lineEnd(map[0]), form: 'mark' }] : [],
-      );
+      const index = addBlock(container, map, titled ? [lineStarts[map[0]] ?? 0, lineEnd(map[0])] : undefined);
       open.push(index);
       waiting.add(index);
       continue;

@@ -1,8 +1,10 @@
 // What a rule is and what it may use: metadata, the shared context, findings and exemptions.
 import path from 'node:path';
 import type { DriftConfig } from './config.ts';
-import type { Block, Doc, Unit } from './doc.ts';
-import { unitAt } from './doc.ts';
+import { type Block, type Doc, findLabel, type LabelForm, type Unit, unitAt } from './doc.ts';
+
+type Label = { start: number; end: number; form: LabelForm };
+
 import { type Notice, toPosix } from './files.ts';
 import type { LiveSurfaces } from './live.ts';
 import type { SourceTree } from './sources.ts';
@@ -169,7 +171,7 @@ export function readMention(doc: Doc, offset: number, cues: CueMatcher): Reading
   if (chain.some(doneIn)) return 'retirement-note';
   if (sentence === 'pending') return 'pending';
   for (const b of chain) {
-    for (const label of b.labels) {
+    for (const label of labelsOf(doc, b)) {
       // A short first sentence that opens with a cue ("Removed in PR #96.") labels a list item, a quote
       // or a comment; in a paragraph of prose it is only a sentence.
       if (label.form === 'sentence' && b.kind === 'paragraph') continue;
@@ -182,6 +184,21 @@ export function readMention(doc: Doc, offset: number, cues: CueMatcher): Reading
     }
   }
   return null;
+}
+
+const labelCache = new WeakMap<Block, Label[]>();
+
+/** A block's labels: its title line, and the label its first paragraph opens with, if any. */
+function labelsOf(doc: Doc, b: Block): Label[] {
+  let labels = labelCache.get(b);
+  if (!labels) {
+    labels = [];
+    if (b.title) labels.push({ start: b.title[0], end: b.title[1], form: 'mark' });
+    const lead = b.lead && findLabel(doc.text, b.lead[0], b.lead[1]);
+    if (lead) labels.push(lead);
+    labelCache.set(b, labels);
+  }
+  return labels;
 }
 
 function blockChain(doc: Doc, u: Unit): Block[] {

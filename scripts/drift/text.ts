@@ -2,7 +2,7 @@
 // directly follow it, is one block read as prose, split into sentences across its lines; every other line
 // stands alone, judged together with its own trailing comment. Plain text is read as paragraphs.
 import { type RawDirective, readDirective } from './directives.ts';
-import { type Block, type Doc, findLabel, lineRange, splitSentences, type Unit } from './doc.ts';
+import { type Block, type Doc, lineRange, type Unit } from './doc.ts';
 import { commentRanges } from './extract.ts';
 import { syntaxOf } from './languages.ts';
 
@@ -37,9 +37,8 @@ function scanParagraphs(text: string, from: number, to: number, units: Unit[], b
     const start = m.index;
     const end = Math.min(to, start + m[0].replace(/\s+$/, '').length);
     const index = blocks.length;
-    const label = findLabel(text, start, end);
-    blocks.push({ kind: 'paragraph', start, end, labels: label ? [label] : [], lead: [start, end] });
-    splitSentences(text, start, end, 'prose', never, units, index);
+    blocks.push({ kind: 'paragraph', start, end, lead: [start, end] });
+    units.push({ start, end, kind: 'prose', retiredBlock: false, block: index, lazy: true });
   }
 }
 
@@ -78,17 +77,22 @@ export function scanCode(
   const blockAt = new Map<number, number>();
   for (const g of groups) {
     const index = blocks.length;
-    const label = findLabel(text, g.start, g.end);
     const blank = /\n[ \t]*(?:(?:\/\/[/!]?|#|\*)[ \t]*)?(?=\n)/.exec(text.slice(g.start, g.end));
     blocks.push({
       kind: 'comment',
       start: g.start,
       end: g.end,
       parent,
-      labels: label ? [label] : [],
       lead: [g.start, blank ? g.start + blank.index : g.end],
     });
-    splitSentences(text, g.start, g.end, 'comment', retired, units, index);
+    units.push({
+      start: g.start,
+      end: g.end,
+      kind: 'comment',
+      retiredBlock: retired(g.start),
+      block: index,
+      lazy: true,
+    });
     blockAt.set(lineStartOf(g.start), index);
   }
   // Code lines: what is left of each line once its comment block is taken out.
