@@ -25,7 +25,8 @@ export interface CacheEntry {
   flavor?: MarkdownFlavor;
   links: LinkRef[];
   anchorList?: AnchorAt[];
-  githubAnchors?: string[];
+  headings?: string[];
+  htmlIds?: string[];
   components?: string[];
   skip: [number, number][];
   directives: RawDirective[];

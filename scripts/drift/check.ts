@@ -155,7 +155,8 @@ function restoreDoc(abs: string, rel: string, text: string, historical: boolean,
     doc.anchorList = e.anchorList;
     doc.anchors = new Set(e.anchorList.map((a) => a.id));
   }
-  if (e.githubAnchors) doc.githubAnchors = new Set(e.githubAnchors);
+  if (e.headings) doc.headings = e.headings;
+  if (e.htmlIds) doc.htmlIds = e.htmlIds;
   if (e.components) doc.components = e.components;
   doc.cached = e.findings;
   return doc;
@@ -173,7 +174,8 @@ function entryOf(doc: Doc, hash: string, raw: RawDirective[], notices: string[])
   };
   if (doc.flavor) e.flavor = doc.flavor;
   if (doc.anchorList) e.anchorList = doc.anchorList;
-  if (doc.githubAnchors) e.githubAnchors = [...doc.githubAnchors];
+  if (doc.headings) e.headings = doc.headings;
+  if (doc.htmlIds) e.htmlIds = doc.htmlIds;
   if (doc.components) e.components = doc.components;
   return e;
 }

@@ -3,7 +3,7 @@
 // registry, and the registries' own view builder gives the ids.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SITE_LOADER_CALL, SITE_VIEWS, type SiteView } from '../registries/site.ts';
+import type { SiteView } from '../registries/site.ts';
 
 const STATIC_ID = /<[\w-]+\s[^>]*?(?<![:\w-])id="([^"]+)"/g;
 const BOUND_ID = /(?:\s:|v-bind:)id="([^"]+)"/g;
@@ -23,7 +23,9 @@ function collectIds(value: unknown, out: Set<string>, depth = 0): void {
 }
 
 /** The ids of a data loader's view, when the loader declares its registry; false when it cannot be known. */
-function loaderIds(file: string, out: Set<string>): boolean {
+async function loaderIds(file: string, out: Set<string>): Promise<boolean> {
+  // The views render Markdown: loaded only for a page that has generated parts.
+  const { SITE_LOADER_CALL, SITE_VIEWS } = await import('../registries/site.ts');
   const call = SITE_LOADER_CALL.exec(readFileSync(file, 'utf8'));
   if (!call) return false;
   const registry = path.resolve(path.dirname(file), call[2] as string);
@@ -51,7 +53,7 @@ export async function componentIds(tags: string[], componentsDir: string): Promi
     for (const m of source.matchAll(DATA_IMPORT)) {
       let file = path.resolve(path.dirname(vue), m[1] as string);
       if (!existsSync(file)) file = `${file}.ts`;
-      if (!existsSync(file) || !loaderIds(file, ids)) return false;
+      if (!existsSync(file) || !(await loaderIds(file, ids))) return false;
     }
     for (const m of source.matchAll(VUE_IMPORT))
       if (!(await visit(path.resolve(path.dirname(vue), m[1] as string)))) return false;

@@ -92,7 +92,11 @@ export interface Doc {
   flavor?: 'github' | 'vitepress';
   /** Anchors a Markdown page produces on the VitePress site (heading ids, custom ids, HTML ids). */
   anchors?: Set<string>;
-  /** Anchors the same page has on GitHub (github-slugger's heading ids, HTML ids and names). */
+  /** Each heading's inline Markdown, in page order: what GitHub's ids are made from. */
+  headings?: string[];
+  /** `id` and `name` attributes of the page's HTML. */
+  htmlIds?: string[];
+  /** Anchors the same page has on GitHub, once worked out (see githubAnchorsOf). */
   githubAnchors?: Set<string>;
   /** The same anchors in page order, with the offset of the line that produces each; headings carry their level. */
   anchorList?: AnchorAt[];

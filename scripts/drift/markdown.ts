@@ -1,7 +1,7 @@
 // Markdown scanner on VitePress's own markdown-it set-up: units, blocks, anchors, links and directives of a
 // page. Heading ids are VitePress's (from the renderer) and GitHub's (github-slugger over the heading text).
-import GithubSlugger from 'github-slugger';
-import MarkdownIt, { type MarkdownIt as Md } from 'markdown-it';
+import type GithubSlugger from 'github-slugger';
+import type { MarkdownIt as Md } from 'markdown-it';
 import type { MarkdownRenderer } from 'vitepress';
 import { type RawDirective, readDirective } from './directives.ts';
 import {
@@ -45,25 +45,43 @@ export function markdownRenderer(srcDir: string): Promise<MarkdownRenderer> {
 }
 
 /**
- * CommonMark with GitHub's tables and strikethrough, for projects without a VitePress site: the pages'
- * structure (paragraphs, lists, quotes, fences, links) is all the checker reads there, and ids are GitHub's.
+ * CommonMark with GitHub's tables and strikethrough, and github-slugger: loaded when first needed, for
+ * projects without a VitePress site (the pages' structure is all the checker reads there) and for GitHub's
+ * heading ids (a page's heading text without VitePress's plugins, which drop `{#id}`).
  */
-const github = new MarkdownIt({ html: true });
+let plainTools: Promise<{ md: Md; Slugger: typeof GithubSlugger }> | undefined;
 
-/** Plain CommonMark, for a heading's text as GitHub shows it (VitePress's plugins would drop `{#id}`). */
-const plain = new MarkdownIt({ html: true });
+function githubTools(): Promise<{ md: Md; Slugger: typeof GithubSlugger }> {
+  plainTools ??= Promise.all([import('markdown-it'), import('github-slugger')]).then(([m, s]) => ({
+    md: new m.default({ html: true }),
+    Slugger: s.default,
+  }));
+  return plainTools;
+}
 
 /** The text content of a heading's inline Markdown: what GitHub turns into its id. */
-export function headingText(inline: string): string {
+export function headingText(md: Md, inline: string): string {
   const out: string[] = [];
-  const walk = (tokens: ReturnType<typeof plain.parseInline>[number]['children']) => {
+  const walk = (tokens: ReturnType<Md['parseInline']>[number]['children']) => {
     for (const t of tokens ?? []) {
       if (t.type === 'text' || t.type === 'code_inline') out.push(t.content);
       else if (t.children) walk(t.children);
     }
   };
-  for (const t of plain.parseInline(inline, {})) walk(t.children);
+  for (const t of md.parseInline(inline, {})) walk(t.children);
   return out.join('');
+}
+
+/** The ids a page has on GitHub: github-slugger over its headings' text, and its HTML ids and names. */
+export async function githubAnchorsOf(doc: Doc): Promise<Set<string>> {
+  if (doc.githubAnchors) return doc.githubAnchors;
+  const { md, Slugger } = await githubTools();
+  const slugger = new Slugger();
+  const ids = new Set<string>();
+  for (const h of doc.headings ?? []) ids.add(slugger.slug(headingText(md, h)));
+  for (const id of doc.htmlIds ?? []) ids.add(id);
+  doc.githubAnchors = ids;
+  return ids;
 }
 
 /** Front matter is stripped by VitePress before parsing; blank it so line numbers stay. */
@@ -143,9 +161,11 @@ function addComponents(doc: Doc, html: string): void {
  * markdown-it; the latter gives headings GitHub's ids, which are then the page's ids.
  */
 export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promise<RawDirective[]> {
-  // VitePress bundles its own markdown-it typings; the instance is markdown-it all the same.
-  const md = srcDir === undefined ? github : ((await markdownRenderer(srcDir)) as unknown as Md);
   const withSite = srcDir !== undefined;
+  const tools = withSite ? undefined : await githubTools();
+  // VitePress bundles its own markdown-it typings; the instance is markdown-it all the same.
+  const md = tools ? tools.md : ((await markdownRenderer(srcDir as string)) as unknown as Md);
+  const slugger = tools ? new tools.Slugger() : undefined;
   const { text, lineStarts } = doc;
   const { body, lines: fmLines } = blankFrontMatter(text);
   const lines = text.split('\n');
@@ -157,8 +177,8 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
   const units: Unit[] = [];
   const anchors = new Set<string>();
   const anchorList: AnchorAt[] = [];
-  const githubAnchors = new Set<string>();
-  const slugger = new GithubSlugger();
+  const headings: string[] = [];
+  const htmlIds: string[] = [];
   const links: LinkRef[] = [];
   const raw: RawDirective[] = [];
   const html = SYNTAX.markdown ?? null;
@@ -245,9 +265,11 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
       continue;
     }
     if (t.type === 'heading_open' && map) {
-      const slug = slugger.slug(headingText(tokens[i + 1]?.content ?? ''));
-      githubAnchors.add(slug);
-      if (!withSite) {
+      const content = tokens[i + 1]?.content ?? '';
+      headings.push(content);
+      // Without a site, GitHub's ids are the page's ids.
+      if (tools && slugger) {
+        const slug = slugger.slug(headingText(tools.md, content));
         anchors.add(slug);
         anchorList.push({ id: slug, offset: lineAt, level: Number(t.tag.slice(1)) });
       }
@@ -258,7 +280,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
       prose(map, 'html');
       for (const m of t.content.matchAll(HTML_ID)) {
         anchors.add(m[1] as string);
-        githubAnchors.add(m[1] as string);
+        htmlIds.push(m[1] as string);
         anchorList.push({ id: m[1] as string, offset: lineAt });
       }
     } else if (t.type === 'table_open' && map) {
@@ -329,7 +351,7 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
           addComponents(doc, c.content);
           for (const m of c.content.matchAll(HTML_ID)) {
             anchors.add(m[1] as string);
-            githubAnchors.add(m[1] as string);
+            htmlIds.push(m[1] as string);
             anchorList.push({ id: m[1] as string, offset: lineAt });
           }
           for (const m of c.content.matchAll(HTML_HREF)) {
@@ -363,7 +385,8 @@ export async function scanMarkdown(doc: Doc, srcDir: string | undefined): Promis
   doc.units = units;
   doc.blocks = blocks;
   doc.anchors = anchors;
-  doc.githubAnchors = githubAnchors;
+  doc.headings = headings;
+  doc.htmlIds = htmlIds;
   doc.anchorList = anchorList;
   doc.links = links;
   return raw;

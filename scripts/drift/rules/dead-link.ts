@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, LinkRef } from '../doc.ts';
+import { githubAnchorsOf } from '../markdown.ts';
 import type { Rule, RuleContext } from '../rule.ts';
 import { lineCount } from '../sources.ts';
 
@@ -149,7 +150,7 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
     targetDoc = await ctx.page(abs);
   }
   if (fragment === '' || link.snippet || !targetDoc?.anchors) return;
-  const anchors = (github ? targetDoc.githubAnchors : targetDoc.anchors) ?? new Set<string>();
+  const anchors = github ? await githubAnchorsOf(targetDoc) : targetDoc.anchors;
   if (anchors.has(fragment)) return;
   // Vue components render on the site only; GitHub shows the page's Markdown.
   const rendered = !github && targetDoc.components ? await ctx.componentIds(targetDoc) : new Set<string>();
