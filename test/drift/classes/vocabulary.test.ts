@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cueMatcher, vocabulary } from '../../../scripts/drift/vocabulary.ts';
-import { PROJECT, ruleTester } from '../helpers.ts';
+import { PROJECT, REPO, ruleTester } from '../helpers.ts';
 
 const gone = (line: number, column: number, surface: string) => ({
   messageId: 'retiredNoReplacement',
@@ -111,5 +111,24 @@ describe('the vocabulary file', () => {
     expect(m.done('- [X] Retire it')).toBe(true);
     expect(m.done('Retire it ✅')).toBe(true);
     expect(m.done('- [ ] Retire it')).toBe(false);
+  });
+});
+
+describe('the reference page', () => {
+  it('lists every phrase of the vocabulary file, and no other', () => {
+    const page = readFileSync(path.join(REPO, 'docs/reference/drift-rules.md'), 'utf8');
+    const section = /^## Retirement vocabulary \{#vocabulary\}$([\s\S]*?)^## /m.exec(page)?.[1] ?? '';
+    const listed = (name: string) =>
+      [
+        ...(new RegExp(`^- \`${name}\` —[\\s\\S]*?(?=^- |^$)`, 'm').exec(section)?.[0] ?? '').matchAll(
+          /`([^`]+)`/g,
+        ),
+      ]
+        .map((m) => m[1] as string)
+        .slice(1);
+    const v = vocabulary();
+    expect(listed('retirement')).toEqual(v.retirement);
+    expect(listed('pending')).toEqual(v.pending);
+    expect(listed('done')).toEqual(v.done);
   });
 });
