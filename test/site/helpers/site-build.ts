@@ -25,12 +25,12 @@ export interface BuildResult {
 }
 
 // Everything that can change the built site; runbooks are in because pages import step files, and the
-// checker's sources because the retired page reads drift.yaml with the checker's config loader.
+// registries' loaders because the generated pages are rendered from what they read.
 const inputs = [
   'docs',
   '.vitepress',
   'runbooks',
-  'scripts/drift',
+  'scripts/registries',
   'drift.yaml',
   'package.json',
   'package-lock.json',
