@@ -21,6 +21,10 @@ export type { CachedFinding };
 
 export interface CacheEntry {
   hash: string;
+  /** The file's size, modification time and inode when it was read: unchanged, they spare reading it. */
+  size: number;
+  mtimeMs: number;
+  ino: number;
   language: string;
   flavor?: MarkdownFlavor;
   links: LinkRef[];
@@ -81,19 +85,39 @@ export function cacheKey(inputs: (string | undefined)[]): string {
   return h.digest('base64');
 }
 
+export interface StoredCache {
+  entries: Map<string, CacheEntry>;
+  /** When the cache was written (ms since the epoch); 0 for none. */
+  writtenAt: number;
+}
+
 /** The entries stored under `key`, by path; none when the file is missing, unreadable or made for another key. */
-export function readCache(file: string, key: string): Map<string, CacheEntry> {
+export function readCache(file: string, key: string): StoredCache {
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as {
       key?: string;
+      writtenAt?: number;
       files?: Record<string, CacheEntry>;
     };
-    if (doc.key === key && doc.files && typeof doc.files === 'object')
-      return new Map(Object.entries(doc.files));
+    if (doc.key === key && doc.files && typeof doc.files === 'object' && typeof doc.writtenAt === 'number')
+      return { entries: new Map(Object.entries(doc.files)), writtenAt: doc.writtenAt };
   } catch {
     // Missing or damaged: the run rebuilds it.
   }
-  return new Map();
+  return { entries: new Map(), writtenAt: 0 };
+}
+
+/**
+ * Whether a file is unchanged since its entry was made, by its metadata alone (as git's index tells): same
+ * size, modification time and inode, and modified well before the cache was written — a file changed in
+ * the same moment the cache was written could keep its time, so it is read again.
+ */
+export function unchanged(
+  e: CacheEntry,
+  st: { size: number; mtimeMs: number; ino: number },
+  writtenAt: number,
+) {
+  return e.size === st.size && e.mtimeMs === st.mtimeMs && e.ino === st.ino && st.mtimeMs < writtenAt - 2000;
 }
 
 /** Writes the cache under a private name, then renames it: a run reading meanwhile sees a whole file. */
@@ -101,7 +125,7 @@ export function writeCache(file: string, key: string, entries: Map<string, Cache
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, JSON.stringify({ key, files: Object.fromEntries(entries) }));
+    writeFileSync(temp, JSON.stringify({ key, writtenAt: Date.now(), files: Object.fromEntries(entries) }));
     renameSync(temp, file);
   } finally {
     rmSync(temp, { force: true });

@@ -1,7 +1,15 @@
 // Collect, then check: read every file once, scan it, run every rule, apply directives.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type CacheEntry, cacheFile, cacheKey, contentHash, readCache, writeCache } from './cache.ts';
+import {
+  type CacheEntry,
+  cacheFile,
+  cacheKey,
+  contentHash,
+  readCache,
+  unchanged,
+  writeCache,
+} from './cache.ts';
 import { componentIds } from './components.ts';
 import { type DriftConfig, DriftUsageError, loadConfig, type MarkdownFlavor } from './config.ts';
 import { resolveDirectives, suppress } from './directives.ts';
@@ -98,7 +106,7 @@ function emptyDoc(abs: string, rel: string, text: string, language: string, hist
     abs,
     text,
     language,
-    lineStarts: lineStartsOf(text),
+    lineStarts: text === '' ? [0] : lineStartsOf(text),
     units: [],
     blocks: [],
     historical,
@@ -145,9 +153,37 @@ async function scanDoc(
   }
 }
 
-/** A file as the cache remembers it: no sentences (the rules that read them are not run on it again). */
-function restoreDoc(abs: string, rel: string, text: string, historical: boolean, e: CacheEntry): Doc {
-  const doc = emptyDoc(abs, rel, text, e.language, historical);
+/**
+ * A file as the cache remembers it: no sentences (the rules that read them are not run on it again). Its
+ * text, when not at hand, is read only if a rule asks for it.
+ */
+function restoreDoc(
+  abs: string,
+  rel: string,
+  text: string | undefined,
+  historical: boolean,
+  e: CacheEntry,
+): Doc {
+  const doc = emptyDoc(abs, rel, text ?? '', e.language, historical);
+  if (text === undefined) {
+    let read: string | undefined;
+    let starts: number[] | undefined;
+    const load = () => {
+      if (read === undefined) {
+        const r = readText(abs);
+        read = 'text' in r ? r.text : '';
+      }
+      return read;
+    };
+    Object.defineProperty(doc, 'text', { get: load, enumerable: true });
+    Object.defineProperty(doc, 'lineStarts', {
+      get: () => {
+        starts ??= lineStartsOf(load());
+        return starts;
+      },
+      enumerable: true,
+    });
+  }
   doc.links = e.links;
   doc.skip = e.skip;
   if (e.flavor) doc.flavor = e.flavor;
@@ -162,9 +198,18 @@ function restoreDoc(abs: string, rel: string, text: string, historical: boolean,
   return doc;
 }
 
-function entryOf(doc: Doc, hash: string, raw: RawDirective[], notices: string[]): CacheEntry {
+function entryOf(
+  doc: Doc,
+  hash: string,
+  st: { size: number; mtimeMs: number; ino: number },
+  raw: RawDirective[],
+  notices: string[],
+): CacheEntry {
   const e: CacheEntry = {
     hash,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ino: st.ino,
     language: doc.language,
     links: doc.links,
     skip: doc.skip,
@@ -241,6 +286,7 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
   const flavorOf = flavorResolver(config, root);
   let cache: Prepared['cache'];
   let stored = new Map<string, CacheEntry>();
+  let writtenAt = 0;
   if (cacheAt) {
     const key = cacheKey([
       root,
@@ -250,27 +296,45 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
       readOr(config.envFile),
       ...config.sources.flatMap((s) => [s.name, s.root, s.manifest, readOr(s.manifest)]),
     ]);
-    stored = readCache(cacheAt, key);
+    ({ entries: stored, writtenAt } = readCache(cacheAt, key));
     cache = { file: cacheAt, key, entries: new Map(), changed: false };
   }
   const docs: Doc[] = [];
   const byAbs = new Map<string, Doc>();
   for (const abs of files) {
     const rel = toPosix(path.relative(root, abs));
+    const hit = stored.get(rel);
+    let st: { size: number; mtimeMs: number; ino: number } = { size: -1, mtimeMs: -1, ino: -1 };
+    if (cache) {
+      try {
+        st = statSync(abs);
+      } catch {}
+    }
+    let doc: Doc;
+    let raw: RawDirective[];
+    if (cache && hit && unchanged(hit, st, writtenAt)) {
+      doc = restoreDoc(abs, rel, undefined, isHistorical(abs), hit);
+      for (const message of hit.notices) notices.push({ file: rel, message });
+      cache.entries.set(rel, hit);
+      doc.directives = resolveDirectives(hit.directives, today);
+      docs.push(doc);
+      byAbs.set(abs, doc);
+      continue;
+    }
     const r = readText(abs);
     if ('notice' in r) {
       notices.push({ file: rel, message: r.notice });
       continue;
     }
     const hash = cache ? contentHash(r.text) : '';
-    const hit = stored.get(rel);
-    let doc: Doc;
-    let raw: RawDirective[];
     if (cache && hit && hit.hash === hash) {
       doc = restoreDoc(abs, rel, r.text, isHistorical(abs), hit);
       raw = hit.directives;
       for (const message of hit.notices) notices.push({ file: rel, message });
-      cache.entries.set(rel, hit);
+      // The same content under new metadata: kept, with the metadata brought up to date.
+      const fresh = hit.size !== st.size || hit.mtimeMs !== st.mtimeMs || hit.ino !== st.ino;
+      cache.entries.set(rel, fresh ? { ...hit, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } : hit);
+      cache.changed ||= fresh;
     } else {
       const own: Notice[] = [];
       const made = await scanDoc(abs, rel, r.text, siteOf(config), isHistorical(abs), own, flavorOf(abs));
@@ -283,6 +347,7 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
           entryOf(
             doc,
             hash,
+            st,
             raw,
             own.map((n) => n.message),
           ),

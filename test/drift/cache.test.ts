@@ -1,7 +1,17 @@
 // --cache: a second run over an unchanged tree answers from the cache, and after any edit the cached run
 // reports exactly what a cold run reports. Checked on a copy of the fixture project (pages, code, links,
 // directives, a source tree), edit by edit.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,6 +113,32 @@ describe('the results cache', () => {
   });
 });
 
+describe('files older than the cache are taken as unchanged by their size, time and inode', () => {
+  const root = copy();
+  const cache = path.join(root, 'results.json');
+  const run = () => checkProject(root, { cache: true, cacheLocation: cache, cwd: root });
+  const past = new Date(Date.now() - 3_600_000);
+  const age = (rel: string) => utimesSync(path.join(root, rel), past, past);
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    statSync(path.join(root, f)).isFile(),
+  );
+
+  it('an edit that keeps the size or the time is seen all the same', async () => {
+    for (const f of files) age(f);
+    await run();
+    expect(shape(await run())).toEqual(shape(await checkProject(root, { cwd: root })));
+    // Same size, new time.
+    const notes = path.join(root, 'docs/notes.md');
+    writeFileSync(notes, readFileSync(notes, 'utf8').replace('is gone', 'is here'));
+    expect(shape(await run())).toEqual(shape(await checkProject(root, { cwd: root })));
+    // Old time, new size.
+    const lib = path.join(root, 'code/lib.rs');
+    writeFileSync(lib, `// mint_v2 calls\n${readFileSync(lib, 'utf8')}`);
+    age('code/lib.rs');
+    expect(shape(await run())).toEqual(shape(await checkProject(root, { cwd: root })));
+  });
+});
+
 describe('where the cache lives', () => {
   it('by default under the root’s node_modules/.cache', async () => {
     const root = copy();
@@ -138,6 +174,6 @@ describe('where the cache lives', () => {
     expect(cacheKey(['a', 'b'])).toBe(cacheKey(['a', 'b']));
     expect(cacheKey(['a', 'b'])).not.toBe(cacheKey(['a', 'c']));
     expect(cacheKey(['a', undefined])).not.toBe(cacheKey(['a', '']));
-    expect(readCache('/nonexistent/cache.json', 'k').size).toBe(0);
+    expect(readCache('/nonexistent/cache.json', 'k').entries.size).toBe(0);
   });
 });
