@@ -14,7 +14,15 @@ import { componentIds } from './components.ts';
 import { type DriftConfig, DriftUsageError, loadConfig, type MarkdownFlavor } from './config.ts';
 import { resolveDirectives, suppress } from './directives.ts';
 import { type Doc, lineStartsOf, positionOf, type RawDirective } from './doc.ts';
-import { collectFiles, MARKDOWN_SIZE_LIMIT, matcher, type Notice, readText, toPosix } from './files.ts';
+import {
+  collectFiles,
+  MARKDOWN_SIZE_LIMIT,
+  matcher,
+  type Notice,
+  readText,
+  relativeTo,
+  toPosix,
+} from './files.ts';
 import { languageOf } from './languages.ts';
 import { type LiveSurfaces, loadLive } from './live.ts';
 import { MissingVitepressError, scanMarkdown } from './markdown.ts';
@@ -106,7 +114,7 @@ function emptyDoc(abs: string, rel: string, text: string, language: string, hist
     abs,
     text,
     language,
-    lineStarts: text === '' ? [0] : lineStartsOf(text),
+    lineStarts: lineStartsOf(text),
     units: [],
     blocks: [],
     historical,
@@ -153,9 +161,44 @@ async function scanDoc(
   }
 }
 
+/** A cached file whose text is read, and its lines counted, only when a rule asks. */
+class UnreadDoc implements Doc {
+  units: Doc['units'] = [];
+  blocks: Doc['blocks'] = [];
+  directives: Doc['directives'] = [];
+  links: Doc['links'] = [];
+  skip: Doc['skip'] = [];
+  flavor?: Doc['flavor'];
+  anchors?: Set<string>;
+  anchorList?: Doc['anchorList'];
+  headings?: string[];
+  htmlIds?: string[];
+  components?: string[];
+  cached?: Doc['cached'];
+  #text?: string;
+  #lineStarts?: number[];
+  constructor(
+    readonly abs: string,
+    readonly path: string,
+    readonly language: string,
+    readonly historical: boolean,
+  ) {}
+  get text(): string {
+    if (this.#text === undefined) {
+      const r = readText(this.abs);
+      this.#text = 'text' in r ? r.text : '';
+    }
+    return this.#text;
+  }
+  get lineStarts(): number[] {
+    this.#lineStarts ??= lineStartsOf(this.text);
+    return this.#lineStarts;
+  }
+}
+
 /**
- * A file as the cache remembers it: no sentences (the rules that read them are not run on it again). Its
- * text, when not at hand, is read only if a rule asks for it.
+ * A file as the cache remembers it: no sentences (the rules that read them are not run on it again), and
+ * its text, when not at hand, read only if a rule asks for it.
  */
 function restoreDoc(
   abs: string,
@@ -164,26 +207,10 @@ function restoreDoc(
   historical: boolean,
   e: CacheEntry,
 ): Doc {
-  const doc = emptyDoc(abs, rel, text ?? '', e.language, historical);
-  if (text === undefined) {
-    let read: string | undefined;
-    let starts: number[] | undefined;
-    const load = () => {
-      if (read === undefined) {
-        const r = readText(abs);
-        read = 'text' in r ? r.text : '';
-      }
-      return read;
-    };
-    Object.defineProperty(doc, 'text', { get: load, enumerable: true });
-    Object.defineProperty(doc, 'lineStarts', {
-      get: () => {
-        starts ??= lineStartsOf(load());
-        return starts;
-      },
-      enumerable: true,
-    });
-  }
+  const doc: Doc =
+    text === undefined
+      ? new UnreadDoc(abs, rel, e.language, historical)
+      : emptyDoc(abs, rel, text, e.language, historical);
   doc.links = e.links;
   doc.skip = e.skip;
   if (e.flavor) doc.flavor = e.flavor;
@@ -302,7 +329,7 @@ export async function prepare(options: CheckOptions = {}): Promise<Prepared> {
   const docs: Doc[] = [];
   const byAbs = new Map<string, Doc>();
   for (const abs of files) {
-    const rel = toPosix(path.relative(root, abs));
+    const rel = relativeTo(root, abs);
     const hit = stored.get(rel);
     let st: { size: number; mtimeMs: number; ino: number } = { size: -1, mtimeMs: -1, ino: -1 };
     if (cache) {

@@ -18,7 +18,14 @@ export const noticeAt = (n: Notice) => (n.line === undefined ? n.file : `${n.fil
 /** Larger files are still scanned, but as plain lines: a Markdown parse of them would dominate the run. */
 export const MARKDOWN_SIZE_LIMIT = 5 * 1024 * 1024;
 
-export const toPosix = (p: string) => p.split(path.sep).join('/');
+export const toPosix = (p: string) => (path.sep === '/' ? p : p.split(path.sep).join('/'));
+
+/** `abs` relative to `base`, with forward slashes; a plain cut when `abs` lies inside `base`. */
+export function relativeTo(base: string, abs: string): string {
+  return abs.startsWith(base) && abs[base.length] === path.sep
+    ? toPosix(abs.slice(base.length + 1))
+    : toPosix(path.relative(base, abs));
+}
 
 export async function collectFiles(opts: {
   configDir: string;
@@ -124,6 +131,5 @@ export function readText(abs: string): ReadResult {
 export function matcher(globs: string[], base: string, root: string): (abs: string) => boolean {
   if (globs.length === 0) return () => false;
   const m = picomatch(globs, { dot: true });
-  return (abs) =>
-    m(toPosix(path.relative(base, abs))) || (base !== root && m(toPosix(path.relative(root, abs))));
+  return (abs) => m(relativeTo(base, abs)) || (base !== root && m(relativeTo(root, abs)));
 }

@@ -12,6 +12,7 @@ const SCHEME = /^[a-z][a-z\d+.-]*:/i;
 const RENDERERS = { github: 'GitHub', vitepress: 'VitePress' };
 
 function decode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -46,6 +47,24 @@ function resolveGithub(ctx: RuleContext, doc: Doc, target: string): { abs: strin
   if (path.extname(base) === '' && !target.endsWith('/')) candidates.push(`${base}.md`);
   const hit = candidates.find((c) => ctx.exists(c));
   return { abs: hit ?? base, found: hit !== undefined };
+}
+
+const resolved = new WeakMap<RuleContext['exists'], Map<string, { abs: string; found: boolean }>>();
+
+/** Where a link lands, once per folder, flavour and target: pages of one folder share their links. */
+function resolve(ctx: RuleContext, doc: Doc, github: boolean, target: string) {
+  let memo = resolved.get(ctx.exists);
+  if (!memo) {
+    memo = new Map();
+    resolved.set(ctx.exists, memo);
+  }
+  const key = `${Number(github)}${path.dirname(doc.abs)}\0${target}`;
+  let hit = memo.get(key);
+  if (!hit) {
+    hit = (github ? resolveGithub : resolveVitepress)(ctx, doc, target);
+    memo.set(key, hit);
+  }
+  return hit;
 }
 
 /** A missing path whose first folder does not exist here belongs to a source tree: source-ref judges it. */
@@ -114,7 +133,7 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
   let targetDoc: Doc | undefined = doc;
   let page = doc.path;
   if (rawPath !== '') {
-    const { abs, found } = (github ? resolveGithub : resolveVitepress)(ctx, doc, decode(rawPath));
+    const { abs, found } = resolve(ctx, doc, github, decode(rawPath));
     page = path.relative(ctx.root, abs).split(path.sep).join('/');
     if (!found) {
       if (claimedBySource(ctx, abs)) return;
