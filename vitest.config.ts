@@ -8,9 +8,11 @@ export default defineConfig({
     include: process.env.AGENTKEYS_TEST_INCLUDE?.split(',') ?? ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/fixtures/**'],
     // The drift checker runs as built JavaScript (npm run build); tests that spawn it need a fresh build.
-    globalSetup: ['test/drift/build.setup.ts'],
+    // One site build per run, made on first request and shared through provide/inject.
+    globalSetup: ['test/drift/build.setup.ts', 'test/site/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
+    // Generous: a test that waits on a child process must not fail on a busy 2-core machine for time alone.
+    testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: process.env.CI ? ['default'] : ['default'],
   },

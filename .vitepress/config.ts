@@ -3,9 +3,18 @@ import { icons as simpleIcons } from '@iconify-json/simple-icons';
 import { type DefaultTheme, defineConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
 import { retiredContainer } from './markdown/retired-container.ts';
-import { searchRender } from './search.ts';
+import { searchBoost, searchRender } from './search.ts';
 
 const repository = 'https://github.com/litentry/agentkeys-operator-docs';
+
+/**
+ * The path the site is served under: `/` locally, the repository's path on GitHub Pages. This is the one
+ * place it is set; the Pages workflow passes AGENTKEYS_DOCS_BASE, and links go through VitePress's base.
+ */
+export function siteBase(value = process.env.AGENTKEYS_DOCS_BASE): string {
+  const trimmed = (value ?? '').trim().replace(/^\/+|\/+$/g, '');
+  return trimmed ? `/${trimmed}/` : '/';
+}
 
 // Generated pages are edited through their data files, so the edit link points there. The function is
 // serialised into the client bundle, so it must not use anything from this module's scope.
@@ -30,17 +39,33 @@ const githubMark = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" 
 export function nav(): DefaultTheme.NavItem[] {
   return [
     { text: 'Get started', link: '/dev-setup', activeMatch: '^/dev-setup' },
-    { text: 'Run', link: '/operator-runbook-stage7', activeMatch: '^/(operator-runbook|stage7-demo)' },
+    { text: 'Operate', link: '/operator-runbook-stage7', activeMatch: '^/(operator-runbook|stage7-demo)' },
     { text: 'Understand', link: '/arch', activeMatch: '^/arch' },
-    { text: 'Reference', link: '/reference/broker-api', activeMatch: '^/(reference|retired|archived)/' },
+    {
+      text: 'Reference',
+      link: '/reference/broker-api',
+      activeMatch: '^/(reference/(broker-api|env)|retired|archived/)',
+    },
+    {
+      text: 'Contribute',
+      link: '/runbook-template',
+      activeMatch: '^/(runbook-template|reference/drift-rules)',
+    },
   ];
 }
 
 export function sidebar(): DefaultTheme.SidebarItem[] {
+  // Operating (deploy, verify, look up) comes first; pages for people who change this repository come last.
   return [
-    { text: 'Get started', items: [{ text: 'Dev setup', link: '/dev-setup' }] },
     {
-      text: 'Run',
+      text: 'Get started',
+      items: [
+        { text: 'New here? Start here', link: '/#new-here' },
+        { text: 'Dev setup', link: '/dev-setup' },
+      ],
+    },
+    {
+      text: 'Operate',
       items: [
         { text: 'Stage 7 operator runbook', link: '/operator-runbook-stage7' },
         { text: 'Stage 7 demo & verification', link: '/stage7-demo-and-verification' },
@@ -53,8 +78,13 @@ export function sidebar(): DefaultTheme.SidebarItem[] {
         { text: 'Broker API', link: '/reference/broker-api' },
         { text: 'Environment variables', link: '/reference/env' },
         { text: 'Retired surfaces', link: '/retired' },
-        { text: 'Drift checker rules', link: '/reference/drift-rules' },
+      ],
+    },
+    {
+      text: 'Contribute',
+      items: [
         { text: 'Runbook template', link: '/runbook-template' },
+        { text: 'Drift checker rules', link: '/reference/drift-rules' },
       ],
     },
   ];
@@ -63,6 +93,7 @@ export function sidebar(): DefaultTheme.SidebarItem[] {
 export default withMermaid(
   defineConfig({
     title: 'AgentKeys operator docs',
+    base: siteBase(),
     description: 'Run, verify and understand the AgentKeys credential broker (Stage 7).',
     lang: 'en-US',
     srcDir: 'docs',
@@ -87,6 +118,7 @@ export default withMermaid(
         provider: 'local',
         options: {
           _render: searchRender,
+          miniSearch: { searchOptions: { boostDocument: searchBoost } },
           // Without an aria-label the button is named by its visible text ("Search", Ctrl K), as WCAG 2.5.3 asks.
           translations: { button: { buttonText: 'Search', buttonAriaLabel: '' } },
         },
@@ -97,7 +129,22 @@ export default withMermaid(
       },
       socialLinks: [{ icon: { svg: githubMark }, link: repository, ariaLabel: 'GitHub' }],
     },
-    mermaid: { securityLevel: 'strict' },
+    // Diagrams keep their natural size (16 px labels) instead of shrinking to the column; a diagram wider than
+    // the column scrolls sideways and opens full size on request (theme/diagrams.ts).
+    mermaid: {
+      securityLevel: 'strict',
+      themeVariables: { fontSize: '16px' },
+      flowchart: { useMaxWidth: false, wrappingWidth: 240 },
+      sequence: {
+        useMaxWidth: false,
+        actorFontSize: 16,
+        messageFontSize: 16,
+        noteFontSize: 16,
+        wrap: true,
+        width: 150,
+        actorMargin: 30,
+      },
+    },
     vite: {
       // Mermaid's chunks are large by nature; the warning would only repeat that on every build.
       build: { chunkSizeWarningLimit: 4000 },

@@ -3,4 +3,15 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../scripts/sandbox/cli.ts');
+const { isBinaryInvocation } = await import('../scripts/sandbox/binary-args.ts');
+const argv = process.argv.slice(2);
+if (isBinaryInvocation(argv)) {
+  // The broker binary's interface (`keygen`, or serving from BROKER_* alone), without loading the sandbox.
+  const { runBinary } = await import('../scripts/sandbox/binary.ts');
+  process.exitCode = await runBinary(argv, {
+    env: process.env,
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+} else {
+  await import('../scripts/sandbox/cli.ts');
+}

@@ -7,11 +7,13 @@ import { UsageError } from './plan.ts';
 import { redact } from './redact.ts';
 import { loadRunbook, runbookNames } from './registry.ts';
 import { reportFormat } from './report.ts';
+import { restore } from './restore.ts';
 
 export const USAGE = `Usage:
   npm run runbook -- list
   npm run runbook -- <runbook> [--target sandbox|<broker URL>] [--step ID] [--from ID] [--to ID]
                                [--dry-run] [--yes] [--report FILE.json|FILE.xml] [--timeout SECONDS]
+  npm run runbook -- <runbook> --restore BACKUP [--target sandbox|<broker URL>] [--dry-run] [--yes]
 
   --target    sandbox (default: reuse a running \`npm run sandbox\` or start one) or a broker URL
   --step      run one step, after the steps that produce what it needs
@@ -20,6 +22,7 @@ export const USAGE = `Usage:
   --yes       allow state-changing steps against anything but the sandbox
   --report    write a JSON or JUnit XML report (secrets redacted)
   --timeout   seconds each step may take (default 120)
+  --restore   put back the documents a step saved before changing them (the path it printed)
 Exit codes: 0 passed, 1 a step failed, 2 usage or preflight error,
             130 stopped from outside (Ctrl-C, SIGTERM, SIGHUP, or nobody reads the output any more).`;
 
@@ -32,6 +35,7 @@ const FLAGS: FlagSpecs = {
   yes: { type: 'boolean', short: 'y' },
   report: { type: 'string' },
   timeout: { type: 'string' },
+  restore: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -62,7 +66,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {
       command: true,
     });
     const values = parsed.values as {
-      [K in 'target' | 'step' | 'from' | 'to' | 'report' | 'timeout']?: string;
+      [K in 'target' | 'step' | 'from' | 'to' | 'report' | 'timeout' | 'restore']?: string;
     } & { 'dry-run'?: boolean; yes?: boolean; help?: boolean };
     const positionals = parsed.positionals;
     if (values.help) {
@@ -79,6 +83,21 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIo = {
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
       throw new UsageError(`--timeout needs a positive number of seconds, got "${values.timeout}"`);
+    }
+    if (values.restore !== undefined) {
+      const clash = (['step', 'from', 'to', 'report'] as const).find((flag) => values[flag] !== undefined);
+      if (clash) throw new UsageError(`--restore cannot be combined with --${clash}`);
+      return await restore({
+        runbook: await loadRunbook(command),
+        file: values.restore,
+        target: values.target,
+        dryRun: values['dry-run'],
+        yes: values.yes,
+        timeoutSeconds: timeout,
+        env: io.env,
+        out: io.out,
+        err: io.err,
+      });
     }
     if (values.report && !reportFormat(values.report)) {
       throw new UsageError(`--report must end in .json or .xml, got "${values.report}"`);

@@ -63,6 +63,12 @@ export interface RunContext {
   docs(anchor: string): string;
   /** Calls the broker: `path` is relative to the target's URL. */
   broker(method: string, path: string, opts?: HttpOptions): Promise<HttpResponse>;
+  /** Points the rest of the run at a broker a step brought up (the sandbox bring-up's own broker). */
+  useBroker(url: string, issuer: string): void;
+  /** Registers work to do when the run ends, whatever its outcome (stopping a broker a step started). */
+  atEnd(task: () => Promise<void>): void;
+  /** Runs the `atEnd` tasks, last registered first; the runner calls it once. */
+  finish(): Promise<void>;
 }
 
 export interface ContextInit {
@@ -82,6 +88,7 @@ export function createContext(init: ContextInit): RunContext {
   const aws = init.target.awsAvailable
     ? createAwsClients({ region: init.target.region, endpoint: init.target.awsEndpoint })
     : undefined;
+  const endTasks: Array<() => Promise<void>> = [];
   const ctx: RunContext = {
     runbook: init.runbook,
     page: init.page,
@@ -98,6 +105,16 @@ export function createContext(init: ContextInit): RunContext {
     docs: (anchor) => docLink(init.settings, init.page, anchor),
     broker: (method, path, opts = {}) =>
       request(method, `${init.target.brokerUrl}${path}`, { ...opts, signal: opts.signal ?? ctx.signal }),
+    useBroker(url, issuer) {
+      init.target.brokerUrl = url.replace(/\/+$/, '');
+      init.target.expectedIssuer = issuer;
+    },
+    atEnd: (task) => {
+      endTasks.push(task);
+    },
+    async finish() {
+      for (const task of endTasks.splice(0).reverse()) await task().catch(() => undefined);
+    },
   };
   return ctx;
 }

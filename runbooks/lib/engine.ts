@@ -1,8 +1,11 @@
-// The runner: resolves the target, runs the planned steps with timeouts, explains failures, writes reports.
+// The runner, in three parts each testable alone: plan (target, --yes guard, context), execute (the steps,
+// with timeouts and stops from outside) and finish (explanation or summary, report, clean-up). `run` joins
+// them and owns the process's output for the whole run.
 import { destroyAwsClients } from './aws.ts';
 import { createContext, type RunContext } from './context.ts';
 import { runSteps, seconds, useListr } from './display.ts';
 import { readSettings } from './env.ts';
+import { capture, directWriters } from './output.ts';
 import { type Selection, selectSteps, UsageError } from './plan.ts';
 import { redact, registerSecret } from './redact.ts';
 import { type StepReport, writeReport } from './report.ts';
@@ -21,6 +24,12 @@ export interface RunOptions extends Selection {
   err?: (line: string) => void;
 }
 
+/** Where the runner's own lines go; both redact. */
+export interface RunIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
 export const DEFAULT_STEP_TIMEOUT_S = 120;
 
 /** Environment variables whose values are secrets wherever they come from. */
@@ -31,7 +40,6 @@ export const SECRET_ENV = [
   'AWS_SESSION_TOKEN',
 ] as const;
 
-class Interrupted extends Error {}
 class TimedOut extends Error {}
 
 /** What can stop a run from outside, and how the step it stopped is described. */
@@ -41,9 +49,28 @@ const STOPS = {
   SIGHUP: 'stopped: the terminal was closed (SIGHUP)',
   EPIPE: 'stopped: the output pipe was closed',
 } as const;
-type StopCause = keyof typeof STOPS;
+export type StopCause = keyof typeof STOPS;
 
-interface Failure {
+export class Interrupted extends Error {}
+
+/** A stop from outside, remembered for the rest of the run and passed to the step that is running. */
+export class Stops {
+  reason: Interrupted | undefined;
+  #current: AbortController | undefined;
+
+  stop(cause: StopCause): void {
+    this.reason ??= new Interrupted(STOPS[cause]);
+    this.#current?.abort(this.reason);
+  }
+
+  /** The step now running; a stop that came earlier aborts it at once. */
+  attach(controller: AbortController | undefined): void {
+    this.#current = controller;
+    if (controller && this.reason) controller.abort(this.reason);
+  }
+}
+
+export interface Failure {
   step: StepDefinition;
   message: string;
   hint?: string;
@@ -51,176 +78,259 @@ interface Failure {
   exitCode: 1 | 2 | 130;
 }
 
-function resumeCommand(opts: RunOptions, target: Target | undefined, from: string, last?: string): string {
+/** What `plan` decided: the steps, the target they run against and the context they share. */
+export interface RunPlan {
+  opts: RunOptions;
+  steps: readonly StepDefinition[];
+  target: Target;
+  ctx: RunContext;
+  timeoutMs: number;
+}
+
+/** What `execute` did: one report per step that ran or was skipped, and the failure that ended it, if any. */
+export interface Execution {
+  reports: StepReport[];
+  failure?: Failure;
+}
+
+function resumeCommand(opts: RunOptions, target: Target, from: string, last?: string): string {
   const parts = ['npm run runbook --', opts.runbook.name, '--from', from];
   // A run limited by --to or --step stays limited when resumed.
   const to = opts.to || opts.step ? last : undefined;
   if (to && to !== from) parts.push('--to', to);
-  if (target?.kind === 'broker' || (opts.target && opts.target !== 'sandbox')) {
-    parts.push('--target', target?.label ?? (opts.target as string));
-  }
+  if (target.kind === 'broker' || (opts.target && opts.target !== 'sandbox'))
+    parts.push('--target', target.label);
   if (opts.yes) parts.push('--yes');
   if (opts.timeoutSeconds) parts.push('--timeout', String(opts.timeoutSeconds));
   if (opts.report) parts.push('--report', opts.report);
   return parts.join(' ');
 }
 
-export async function run(opts: RunOptions): Promise<number> {
-  // Every line passes redaction, whoever receives it.
-  const out = (line: string) => (opts.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(redact(line));
-  const err = (line: string) => (opts.err ?? ((l: string) => process.stderr.write(`${l}\n`)))(redact(line));
-  const runbook = opts.runbook;
-  const startedAt = new Date();
-  const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000;
+/**
+ * Resolves the target (starting the sandbox if needed), refuses state-changing steps off the sandbox without
+ * --yes, and builds the shared context. Throws UsageError or StepError; a target it started is stopped then.
+ */
+export async function plan(
+  opts: RunOptions,
+  steps: readonly StepDefinition[],
+  print: (line: string) => void,
+): Promise<RunPlan> {
   const settings = readSettings(opts.env ?? process.env);
-  // Secrets handed in through the environment are hidden from the first line on, not only once a step reads them.
-  for (const name of SECRET_ENV) registerSecret((opts.env ?? process.env)[name]);
-  const plan = selectSteps(runbook, opts);
-
-  let target: Target | undefined;
-  let ctx: RunContext | undefined;
-  let current: AbortController | undefined;
-  let interrupted: Interrupted | undefined;
-  // A second stop does not wait for the clean-up: moto goes with this process (see scripts/sandbox/moto.ts).
-  const stop = (cause: StopCause) => {
-    if (interrupted && cause !== 'EPIPE') process.exit(130);
-    interrupted ??= new Interrupted(STOPS[cause]);
-    current?.abort(interrupted);
-  };
-  const unwatch = watchStops(stop);
-
-  const reports: StepReport[] = [];
-  let failure: Failure | undefined;
+  const target = await resolveTarget(opts.target, settings);
   try {
-    target = await resolveTarget(opts.target, settings);
-    const mutating = plan.filter((s) => s.mutates);
+    const mutating = steps.filter((s) => s.mutates && !s.skipsOn?.(settings, target));
     if (target.kind !== 'sandbox' && !opts.yes && !opts.dryRun && mutating.length > 0) {
       const list = mutating.map((s) => `${s.id} (${s.title})`).join(', ');
       throw new UsageError(
         `steps ${list} change state on ${target.label}; re-run with --yes to apply them, or with --dry-run to see the plan`,
       );
     }
-    const secretKeys = new Set(runbook.steps.flatMap((s) => s.secrets ?? []));
-    ctx = createContext({
-      runbook: runbook.name,
-      page: runbook.page,
+    const ctx = createContext({
+      runbook: opts.runbook.name,
+      page: opts.runbook.page,
       target,
       settings,
-      secretKeys,
-      plan,
+      secretKeys: new Set(opts.runbook.steps.flatMap((s) => s.secrets ?? [])),
+      plan: steps,
       dryRun: Boolean(opts.dryRun),
       yes: Boolean(opts.yes),
-      print: out,
+      print,
     });
-    const where = target.kind === 'sandbox' ? `the sandbox (${target.brokerUrl})` : target.brokerUrl;
-    out(`${runbook.title} on ${where}${opts.dryRun ? ' — dry run, nothing is changed' : ''}`);
-
-    if (opts.dryRun) {
-      await printPlan(ctx, plan, out);
-      for (const step of plan) {
-        reports.push(report(step, 'skipped', 0, 'dry run: nothing was executed'));
-      }
-      return 0;
-    }
-
-    const runCtx = ctx;
-    const finished = new Map<string, StepReport>();
-    const exec = async (step: StepDefinition, log: (line: string) => void): Promise<StepReport> => {
-      const result = await execute(step, log);
-      finished.set(step.id, result);
-      return result;
-    };
-    const execute = async (step: StepDefinition, log: (line: string) => void): Promise<StepReport> => {
-      const began = Date.now();
-      for (const key of step.needs) {
-        if (!runCtx.values.has(key)) {
-          const producer = runbook.steps.find((s) => s.produces.includes(key));
-          const prior = finished.get(producer?.id ?? '');
-          return report(
-            step,
-            'skipped',
-            0,
-            `needs ${key} from step ${producer?.id}, which was skipped`,
-            prior,
-          );
-        }
-      }
-      const controller = new AbortController();
-      current = controller;
-      if (interrupted) controller.abort(interrupted);
-      const timer = setTimeout(() => controller.abort(new TimedOut()), timeoutMs);
-      const stopped = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      });
-      // A step that outlives its timeout must not print after its own status line.
-      let open = true;
-      try {
-        const stepCtx: RunContext = {
-          ...runCtx,
-          signal: controller.signal,
-          log: (line) => open && log(redact(line)),
-          broker: (method, path, o = {}) =>
-            runCtx.broker(method, path, { ...o, signal: o.signal ?? controller.signal }),
-        };
-        const outcome = await Promise.race([step.run(stepCtx), stopped]);
-        return report(step, outcome?.status ?? 'passed', Date.now() - began, outcome?.reason);
-      } catch (error) {
-        const reason = controller.signal.reason ?? error;
-        failure = explain(step, reason, timeoutMs);
-        return { ...report(step, 'failed', Date.now() - began), error: redact(failure.message) };
-      } finally {
-        open = false;
-        clearTimeout(timer);
-        current = undefined;
-      }
-    };
-    reports.push(...(await runSteps(plan, exec, out, !opts.out && useListr())));
-    return failure?.exitCode ?? 0;
+    const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000;
+    return { opts, steps, target, ctx, timeoutMs };
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`runbook: ${error.message}`);
-      return 2;
+    await target.release();
+    throw error;
+  }
+}
+
+/**
+ * Runs the planned steps in order, each under its own abort signal (timeout, or a stop from outside), and
+ * stops after the first failure. While a step runs, anything written to the process's output becomes lines of
+ * that step, redacted. `fancy` selects listr2's live display.
+ */
+export async function execute(
+  planned: RunPlan,
+  stops: Stops,
+  print: (line: string) => void,
+  fancy = false,
+): Promise<Execution> {
+  const { ctx, timeoutMs } = planned;
+  const allSteps = planned.opts.runbook.steps;
+  const finished = new Map<string, StepReport>();
+  let failure: Failure | undefined;
+
+  const runOne = async (step: StepDefinition, log: (line: string) => void): Promise<StepReport> => {
+    const began = Date.now();
+    for (const key of step.needs) {
+      if (!ctx.values.has(key)) {
+        const producer = allSteps.find((s) => s.produces.includes(key));
+        const prior = finished.get(producer?.id ?? '');
+        return report(step, 'skipped', 0, `needs ${key} from step ${producer?.id}, which was skipped`, prior);
+      }
     }
-    if (error instanceof StepError) {
-      err(`runbook: ${error.message}${error.hint ? `\n  Likely cause: ${error.hint}` : ''}`);
-      return error.exitCode;
+    const controller = new AbortController();
+    const stopped = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    // A stop that came between two steps aborts this one before it starts.
+    stops.attach(controller);
+    const timer = setTimeout(() => controller.abort(new TimedOut()), timeoutMs);
+    // A step that outlives its timeout must not print after its own status line.
+    let open = true;
+    const say = (line: string) => open && log(redact(line));
+    const output = capture((_stream, line) => say(line));
+    try {
+      const stepCtx: RunContext = {
+        ...ctx,
+        signal: controller.signal,
+        log: say,
+        broker: (method, path, o = {}) =>
+          ctx.broker(method, path, { ...o, signal: o.signal ?? controller.signal }),
+      };
+      const outcome = await (controller.signal.aborted
+        ? stopped
+        : Promise.race([step.run(stepCtx), stopped]));
+      return report(step, outcome?.status ?? 'passed', Date.now() - began, outcome?.reason);
+    } catch (error) {
+      failure = explain(step, controller.signal.reason ?? error, timeoutMs);
+      return { ...report(step, 'failed', Date.now() - began), error: redact(failure.message) };
+    } finally {
+      output.release();
+      open = false;
+      clearTimeout(timer);
+      stops.attach(undefined);
     }
-    err(`runbook: unexpected error: ${(error as Error)?.message ?? String(error)}`);
-    return 1;
-  } finally {
-    unwatch();
-    for (const step of plan) {
-      if (reports.some((r) => r.id === step.id)) continue;
-      const why = failure ? `not run: step ${failure.step.id} failed` : 'not run';
-      reports.push(report(step, 'skipped', 0, why));
-    }
-    if (failure && ctx) {
-      err('');
-      err(`✖ Step ${failure.step.id} (${failure.step.title}) failed: ${failure.message}`);
-      err(
+  };
+  const exec = async (step: StepDefinition, log: (line: string) => void) => {
+    const result = await runOne(step, log);
+    finished.set(step.id, result);
+    return result;
+  };
+  const reports = await runSteps(planned.steps, exec, print, fancy);
+  return { reports, failure };
+}
+
+/** Every planned step that neither ran nor was skipped, reported as not run (and why). */
+function withNotRun(planned: RunPlan, execution: Execution): StepReport[] {
+  const reports = [...execution.reports];
+  for (const step of planned.steps) {
+    if (reports.some((r) => r.id === step.id)) continue;
+    const why = execution.failure ? `not run: step ${execution.failure.step.id} failed` : 'not run';
+    reports.push(report(step, 'skipped', 0, why));
+  }
+  return planned.opts.runbook.steps.flatMap((s) => reports.filter((r) => r.id === s.id));
+}
+
+/**
+ * Ends a run: explains the failure (cause, section to read, command that resumes there) or prints the summary,
+ * writes the report, closes the AWS clients and stops a sandbox the run started. Returns the exit code.
+ */
+export async function finish(
+  planned: RunPlan,
+  execution: Execution,
+  io: RunIo,
+  startedAt: Date,
+): Promise<number> {
+  const { opts, ctx, target } = planned;
+  const reports = withNotRun(planned, execution);
+  const failure = execution.failure;
+  try {
+    if (failure) {
+      io.err('');
+      io.err(`✖ Step ${failure.step.id} (${failure.step.title}) failed: ${failure.message}`);
+      io.err(
         `  Likely cause: ${failure.hint ?? 'the check this step makes did not hold; its section explains it'}`,
       );
-      err(`  Read: ${ctx.docs(failure.anchor)}`);
-      err(`  Resume: ${resumeCommand(opts, target, failure.step.id, plan.at(-1)?.id)}`);
-    } else if (ctx && !opts.dryRun) {
+      io.err(`  Read: ${ctx.docs(failure.anchor)}`);
+      io.err(`  Resume: ${resumeCommand(opts, target, failure.step.id, planned.steps.at(-1)?.id)}`);
+    } else if (!opts.dryRun) {
       const count = (s: string) => reports.filter((r) => r.status === s).length;
-      out(
-        `${runbook.name}: ${reports.length} steps — ${count('passed')} passed, ${count('changed')} changed, ` +
+      io.out(
+        `${opts.runbook.name}: ${reports.length} steps — ${count('passed')} passed, ${count('changed')} changed, ` +
           `${count('skipped')} skipped in ${seconds(Date.now() - startedAt.getTime())}`,
       );
     }
-    if (opts.report && ctx) {
+    if (opts.report) {
       await writeReport(opts.report, {
-        runbook: runbook.name,
-        target: target?.label ?? opts.target ?? 'sandbox',
+        runbook: opts.runbook.name,
+        target: target.label,
         startedAt: startedAt.toISOString(),
         durationMs: Date.now() - startedAt.getTime(),
-        steps: runbook.steps.flatMap((s) => reports.filter((r) => r.id === s.id)),
+        steps: reports,
       });
     }
-    destroyAwsClients(ctx?.aws);
-    await target?.release();
+  } finally {
+    await ctx.finish();
+    destroyAwsClients(ctx.aws);
+    await target.release();
   }
+  return failure?.exitCode ?? 0;
+}
+
+export async function run(opts: RunOptions): Promise<number> {
+  const startedAt = new Date();
+  const writers = directWriters();
+  // Every line passes redaction, whoever receives it.
+  const io: RunIo = {
+    out: (line) => (opts.out ?? ((l: string) => writers.stdout(`${l}\n`)))(redact(line)),
+    err: (line) => (opts.err ?? ((l: string) => writers.stderr(`${l}\n`)))(redact(line)),
+  };
+  // Secrets handed in through the environment are hidden from the first line on, not only once a step reads them.
+  for (const name of SECRET_ENV) registerSecret((opts.env ?? process.env)[name]);
+  const steps = selectSteps(opts.runbook, opts);
+
+  // Output nobody asked the runner to print (a library's warning, a sandbox started here) is still masked.
+  const owned = capture((stream, line, ended) => {
+    if (!ended && !opts.out) writers[stream](line);
+    else io[stream === 'stdout' ? 'out' : 'err'](line);
+  });
+  const stops = new Stops();
+  // A second stop does not wait for the clean-up: moto goes with this process (see scripts/sandbox/moto.ts).
+  const unwatch = watchStops((cause) => {
+    if (stops.reason && cause !== 'EPIPE') process.exit(130);
+    stops.stop(cause);
+  });
+  let planned: RunPlan | undefined;
+  let execution: Execution = { reports: [] };
+  let setupCode: number | undefined;
+  try {
+    try {
+      planned = await plan(opts, steps, io.out);
+      const { target } = planned;
+      const where = target.kind === 'sandbox' ? `the sandbox (${target.brokerUrl})` : target.brokerUrl;
+      io.out(`${opts.runbook.title} on ${where}${opts.dryRun ? ' — dry run, nothing is changed' : ''}`);
+      if (opts.dryRun) {
+        await printPlan(planned.ctx, steps, io.out);
+        execution = { reports: steps.map((s) => report(s, 'skipped', 0, 'dry run: nothing was executed')) };
+      } else {
+        execution = await execute(planned, stops, io.out, !opts.out && useListr());
+      }
+    } catch (error) {
+      setupCode = explainSetupError(error, io);
+    } finally {
+      unwatch();
+    }
+    // Whatever happened above, a planned run is finished: explained or summed up, reported, cleaned up.
+    const code = planned ? await finish(planned, execution, io, startedAt) : 0;
+    return setupCode ?? code;
+  } finally {
+    owned.release();
+  }
+}
+
+/** A problem before any step ran: usage (exit 2), a preflight StepError (its code), anything else (1). */
+function explainSetupError(error: unknown, io: RunIo): number {
+  if (error instanceof UsageError) {
+    io.err(`runbook: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof StepError) {
+    io.err(`runbook: ${error.message}${error.hint ? `\n  Likely cause: ${error.hint}` : ''}`);
+    return error.exitCode;
+  }
+  io.err(`runbook: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+  return 1;
 }
 
 /**
@@ -286,8 +396,8 @@ function explain(step: StepDefinition, error: unknown, timeoutMs: number): Failu
   return { step, message, hint: 'an unexpected error in the step script', anchor: step.doc, exitCode: 1 };
 }
 
-async function printPlan(ctx: RunContext, plan: readonly StepDefinition[], out: (line: string) => void) {
-  for (const step of plan) {
+async function printPlan(ctx: RunContext, steps: readonly StepDefinition[], out: (line: string) => void) {
+  for (const step of steps) {
     const io = [
       step.needs.length ? `needs ${step.needs.join(', ')}` : '',
       step.produces.length ? `produces ${step.produces.join(', ')}` : '',

@@ -1,4 +1,5 @@
 // The one place runbooks read their settings from: URLs, region, emulator endpoint and secrets.
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +20,26 @@ export interface Settings {
   walletPrivateKey?: string;
   /** Folder of the sandbox to reuse or start. */
   sandboxDir: string;
-  /** Opt-in to delete what this run created on real AWS. */
+  /** Opt-in to delete, on real AWS, what runs recorded as created. */
   cleanup: boolean;
+  /** Folder for the record of created resources and for backups, when not the default (see run-state.ts). */
+  runStateDir?: string;
+  /** The home folder, under which run state for a broker URL lives by default. */
+  homeDir: string;
+  /** The agentkeys-broker-server binary the bring-up installs (without it: the sandbox's stand-in). */
+  brokerBin?: string;
+  /** Key slots (`oidc`, `session`) the bring-up may replace; the old file is kept beside the new one. */
+  rotateKeys: Array<'oidc' | 'session'>;
+  /** Broker settings set in this shell (BROKER_* and the broker's other names), for the env file of step B3. */
+  brokerSettings: Record<string, string>;
 }
 
+/** Names the broker reads besides BROKER_*; step B3 keeps only those env.yaml lists for the broker. */
+const brokerReads =
+  /^(BROKER_\w+|ACCOUNT_ID|REGION|RUST_LOG|AGENTKEYS_CHAIN(_RPC_HTTP)?|HEIMA_RPC_HTTP|(CHAIN_RPC_HTTP|SIDECAR_REGISTRY_ADDRESS|SCOPE_CONTRACT_ADDRESS|K3_EPOCH_COUNTER_ADDRESS)_\w+)$/;
+
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
+const resolved = (dir: string | undefined) => (dir ? path.resolve(dir) : undefined);
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
@@ -38,6 +54,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     walletPrivateKey: nonEmpty(env.AGENTKEYS_WALLET_PRIVATE_KEY),
     sandboxDir: path.resolve(nonEmpty(env.AGENTKEYS_SANDBOX_DIR) ?? path.join(REPO_ROOT, '.sandbox')),
     cleanup: env.AGENTKEYS_RUNBOOK_CLEANUP === '1' || env.AGENTKEYS_RUNBOOK_CLEANUP === 'true',
+    runStateDir: resolved(nonEmpty(env.AGENTKEYS_RUNBOOK_STATE_DIR)),
+    homeDir: nonEmpty(env.HOME) ?? homedir(),
+    brokerBin: nonEmpty(env.AGENTKEYS_BROKER_BIN),
+    rotateKeys: (env.AGENTKEYS_ROTATE_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s): s is 'oidc' | 'session' => s === 'oidc' || s === 'session'),
+    brokerSettings: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => brokerReads.test(e[0]) && e[1] !== undefined),
+    ),
   };
 }
 

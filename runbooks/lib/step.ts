@@ -1,5 +1,8 @@
 // The step API: what a runbook step declares (needs, produces, secrets, mutates) and how it reports.
 import type { RunContext } from './context.ts';
+import type { Settings } from './env.ts';
+import type { Backup } from './run-state.ts';
+import type { Target } from './target.ts';
 
 export type StepStatus = 'passed' | 'changed' | 'skipped' | 'failed';
 
@@ -18,6 +21,8 @@ export interface StepDefinition {
   title: string;
   /** Heading anchor on the runbook page. */
   doc: string;
+  /** Where an operator runs the step by hand: the broker host (bring-up) or, by default, the workstation. */
+  where?: 'operator workstation' | 'broker host';
   /** Keys of values other steps produce and this step reads. */
   needs: readonly string[];
   /** Keys of values this step puts in the store. */
@@ -26,6 +31,8 @@ export interface StepDefinition {
   secrets?: readonly string[];
   /** Whether the step changes broker or cloud state (asks for `--yes` off the sandbox). */
   mutates: boolean;
+  /** Why the step will skip itself on this target (so `--yes` is not asked for it); undefined when it runs. */
+  skipsOn?: (settings: Settings, target: Target) => string | undefined;
   /** Whether the step calls AWS (preflight then checks AWS credentials). */
   usesAws?: boolean;
   /** One line per change a mutating step may make; shown by `--dry-run`. */
@@ -33,6 +40,8 @@ export interface StepDefinition {
   /** Read-only look at what a mutating step would change (used by `--dry-run`). */
   plan?: (ctx: RunContext) => Promise<string[]>;
   run: (ctx: RunContext) => Promise<StepOutcome | undefined>;
+  /** Puts back what a backup this step saved holds: `npm run runbook -- <runbook> --restore <file>`. */
+  restore?: (ctx: RunContext, backup: Backup) => Promise<StepOutcome | undefined>;
 }
 
 export function defineStep(step: StepDefinition): StepDefinition {

@@ -8,6 +8,8 @@ import { defineStep, passed, StepError } from '../lib/step.ts';
 interface ReadinessCheck {
   name: string;
   status: 'ready' | 'degraded' | 'unready';
+  /** Why the check is not ready (the broker's field); `detail` is read too, for older stand-ins. */
+  reason?: string;
   detail?: string;
   docs?: string;
 }
@@ -18,6 +20,9 @@ interface Readiness {
   checks: ReadinessCheck[];
   ready: string[];
 }
+
+/** The troubleshooting anchor the broker links a check to: its name with `/` and `_` as `-`. */
+const anchorOf = (name: string) => name.replace(/[/_]/g, '-');
 
 export const step = defineStep({
   id: '02',
@@ -56,18 +61,20 @@ export const step = defineStep({
     }
     ctx.log(`GET /readyz → ${res.status} ${body.status}; ready: ${body.ready.join(', ') || 'none'}`);
     for (const check of body.checks) {
-      const link = check.docs ? ctx.docs(check.docs.replace(/^.*#/, '')) : ctx.docs(`readyz-${check.name}`);
-      ctx.log(`  ${check.name}: ${check.status} — ${check.detail ?? 'no detail'} (read ${link})`);
+      const link = ctx.docs(check.docs ? check.docs.replace(/^.*#/, '') : anchorOf(check.name));
+      ctx.log(
+        `  ${check.name}: ${check.status} — ${check.reason ?? check.detail ?? 'no reason given'} (read ${link})`,
+      );
     }
 
     const notReady = body.checks.filter((c) => c.status === 'unready');
     if (res.status === 503 || body.status === 'unready') {
-      const first = notReady[0]?.name;
+      const first = notReady[0];
       throw new StepError(
-        `the broker is not ready: ${notReady.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+        `the broker is not ready: ${notReady.map((c) => `${c.name} (${c.reason ?? c.detail})`).join('; ')}`,
         {
           hint: 'each check above names what is missing; fix it and restart the broker',
-          anchor: first ? `readyz-${first}` : undefined,
+          anchor: first ? (first.docs?.replace(/^.*#/, '') ?? anchorOf(first.name)) : undefined,
         },
       );
     }

@@ -98,8 +98,8 @@ export const step = defineStep({
     const signing = keys.filter((k) => k.kty === 'EC' && k.crv === 'P-256' && k.alg === 'ES256' && k.kid);
     if (signing.length === 0) {
       throw new StepError(`the JWKS at ${jwksUrl} holds no ES256 P-256 key with a kid`, {
-        ...invalidToken,
-        hint: 'the broker could not load its OIDC keypair (see readyz-oidc-keypair)',
+        anchor: 'oidc-keypair',
+        hint: 'a broker without its OIDC key does not start at all, so something else answers at this URL (a proxy or another service)',
       });
     }
     const leaked = keys.filter((k) => k.kid?.startsWith('ak-session-'));

@@ -72,7 +72,9 @@ export const step = defineStep({
         },
       );
     }
-    if (!started.siwe_message.includes(account.address)) {
+    // The broker writes the address in lowercase on the message's second line.
+    const named = started.siwe_message.split('\n')[1]?.trim().toLowerCase();
+    if (named !== account.address.toLowerCase()) {
       throw new StepError('the SIWE message does not name the wallet that asked for it; refusing to sign it');
     }
     ctx.log(

@@ -26,7 +26,8 @@ export const step = defineStep({
     if (res.status === 401) {
       const message = brokerMessage(res);
       throw new StepError(`the broker refused the session JWT: ${message}`, {
-        hint: message.startsWith('expired')
+        // The broker says `unauthorized: session jwt verify: ExpiredSignature` (or `… expired: …`).
+        hint: /ExpiredSignature|\bexpired:/.test(message)
           ? 'the session JWT expired: get a new one (step 5)'
           : 'the session JWT was not signed by this broker (another broker, or its session key changed): get a new one (step 5)',
         anchor: 'step-5-session-jwt',

@@ -51,20 +51,24 @@ async function checkDocuments(ctx: RunContext, trust: AwsTrust): Promise<void> {
   const bucket = await aws.s3
     .send(new s3.GetBucketPolicyCommand({ Bucket: trust.bucket }), opts)
     .catch((e) => Promise.reject(awsError('s3:GetBucketPolicy', e)));
-  const same = (a: unknown, b: unknown) => docs.canonical(a) === docs.canonical(b);
-  if (!same(docs.parsePolicy(inline.PolicyDocument), docs.rolePolicy(trust.bucket))) {
-    throw new StepError(`the inline policy of ${trust.roleName} is not the v3 policy`, {
+  // Statements of others may sit beside ours (step 4 keeps them); ours must be there exactly.
+  if (!docs.includesStatements(docs.parsePolicy(inline.PolicyDocument), docs.rolePolicy(trust.bucket))) {
+    throw new StepError(`the inline policy of ${trust.roleName} lacks the v3 statements`, {
       anchor: 'step-4-aws-iam-trust',
       hint: 're-run step 4',
     });
   }
-  if (!same(docs.parsePolicy(bucket.Policy), docs.bucketPolicy(trust.bucket, trust.roleArn))) {
-    throw new StepError(`the bucket policy of ${trust.bucket} is not the v3 policy`, {
+  const policy = docs.parsePolicy(bucket.Policy);
+  if (!docs.includesStatements(policy, docs.bucketPolicy(trust.bucket, trust.roleArn))) {
+    throw new StepError(`the bucket policy of ${trust.bucket} lacks the v3 statements`, {
       anchor: 'step-4-aws-iam-trust',
       hint: 're-run step 4',
     });
   }
-  const broad = await docs.findBroadGrants(ctx, aws, trust.roleName);
+  const broad = [
+    ...(await docs.findBroadGrants(ctx, aws, trust.roleName)),
+    ...docs.bucketBroadGrants(trust.bucket, policy, trust.roleArn),
+  ];
   if (broad.length > 0)
     throw new StepError(`broad S3 grants remain: ${broad.join('; ')}`, { anchor: 'step-4-aws-iam-trust' });
   ctx.log(
@@ -101,6 +105,8 @@ export const step = defineStep({
     const own = `${docs.credentialsPrefix(actorOmni)}${PROBE}`;
     const other = `${docs.credentialsPrefix(otherActorOmni)}${PROBE}`;
     const body = `isolation probe ${new Date().toISOString()}`;
+    // Set when a write into the other actor's prefix went through, so the probe is not left there.
+    let wroteOther = false;
     try {
       await client
         .send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: own, Body: body }), opts)
@@ -117,18 +123,21 @@ export const step = defineStep({
         ctx.log(`note: ${EMULATED}`);
         return passed(EMULATED);
       }
-      await denied(`s3:PutObject ${other}`, () =>
-        client.send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: other, Body: body }), opts),
-      );
+      await denied(`s3:PutObject ${other}`, async () => {
+        await client.send(new s3.PutObjectCommand({ Bucket: trust.bucket, Key: other, Body: body }), opts);
+        wroteOther = true;
+      });
       await denied(`s3:GetObject ${other}`, () =>
         client.send(new s3.GetObjectCommand({ Bucket: trust.bucket, Key: other }), opts),
       );
       ctx.log(`another actor's prefix: put and get denied on ${other}`);
       return undefined;
     } finally {
-      await client
-        .send(new s3.DeleteObjectCommand({ Bucket: trust.bucket, Key: own }), opts)
-        .catch(() => undefined);
+      for (const key of wroteOther ? [own, other] : [own]) {
+        await client
+          .send(new s3.DeleteObjectCommand({ Bucket: trust.bucket, Key: key }), opts)
+          .catch(() => undefined);
+      }
       client.destroy();
     }
   },

@@ -12,12 +12,24 @@ import { step as actorIsolation } from './09-actor-isolation.ts';
 import { step as grants } from './10-grants.ts';
 import { step as retiredSurfaces } from './11-retired-surfaces.ts';
 import { step as cleanup } from './12-cleanup.ts';
+import { step as brokerInstall } from './b1-install.ts';
+import { step as brokerKeygen } from './b2-keygen.ts';
+import { step as brokerEnvFile } from './b3-env-file.ts';
+import { step as brokerService } from './b4-service.ts';
+import { step as brokerStart } from './b5-start.ts';
 
 export const runbook = defineRunbook({
   name: 'stage7',
   title: 'Stage 7 operator runbook',
   page: 'operator-runbook-stage7',
   steps: [
+    // Bring-up, on the broker host (on the sandbox: a host folder in its state folder).
+    brokerInstall,
+    brokerKeygen,
+    brokerEnvFile,
+    brokerService,
+    brokerStart,
+    // Verification, from the operator's workstation.
     preflight,
     brokerHealth,
     oidcIssuer,

@@ -1,6 +1,7 @@
 // Command-line parsing shared by the runner, the checker, the sandbox and `npm start`: Node's parseArgs,
 // with one readable message for an unknown or incomplete flag and a guard against flags npm kept for itself.
 import { parseArgs } from 'node:util';
+import damerauLevenshtein from 'damerau-levenshtein';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -22,30 +23,13 @@ export class ArgsError extends Error {
   }
 }
 
-/** Edit distance counting a swap of two neighbours as one edit, to suggest the flag that was meant. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, at(i - 2, j - 2) + 1);
-      (d[i] as number[])[j] = best;
-    }
-  }
-  return at(a.length, b.length);
-}
-
 /** The known flag closest to `typed` (as `--name`), or undefined when none is close. */
 export function suggestFlag(typed: string, specs: FlagSpecs): string | undefined {
   const bare = typed.replace(/^-+/, '').split('=')[0] ?? '';
   let best: { name: string; score: number } | undefined;
   for (const name of Object.keys(specs)) {
-    const score = name.startsWith(bare) || bare.startsWith(name) ? 1 : distance(bare, name);
+    // Damerau–Levenshtein (optimal string alignment): a swap of two neighbours (--frmo) counts as one edit.
+    const score = name.startsWith(bare) || bare.startsWith(name) ? 1 : damerauLevenshtein(bare, name).steps;
     if (score <= Math.max(1, Math.floor(name.length / 3)) && (!best || score < best.score)) {
       best = { name, score };
     }

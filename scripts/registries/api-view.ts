@@ -19,6 +19,21 @@ const operationSchema = z.object({
   responses: z.record(z.string(), z.unknown()),
   deprecated: z.boolean().optional(),
   'x-feature': z.string().optional(),
+  'x-auth-method': z.string().optional(),
+  'x-env': z.string().optional(),
+  'x-errors': z
+    .array(
+      z
+        .object({
+          status: z.number().int(),
+          error: z.string(),
+          message: z.string().optional(),
+          reason: z.string().optional(),
+          when: z.string(),
+        })
+        .strict(),
+    )
+    .optional(),
 });
 
 const documentSchema = z.object({
@@ -51,6 +66,24 @@ export interface ResponseView {
   status: string;
   descriptionHtml: string;
   bodies: BodyView[];
+  /** Response headers, as `Name` or `Name: value` when the schema fixes the value. */
+  headers: string[];
+}
+/** One failure a route is known to answer: the status, the body's kind and how its message starts. */
+export interface ErrorView {
+  status: number;
+  /** The `error` value (Error body) or the `reason` (CapError body). */
+  kind: string;
+  kindField: 'error' | 'reason';
+  /** What the message starts with (`message` of Error, `error` of CapError); empty when it varies. */
+  prefix: string;
+  whenHtml: string;
+}
+/** An example from the OpenAPI file, printed as the body would travel. */
+export interface ExampleView {
+  contentType: string;
+  text: string;
+  value: unknown;
 }
 export interface AuthView {
   id: string;
@@ -62,12 +95,26 @@ export interface RouteView {
   path: string;
   summary: string;
   descriptionHtml: string;
+  /** Cargo feature the route is compiled with (`x-feature`). */
   feature: string | null;
+  /** Value BROKER_AUTH_METHODS must list for the route to work (`x-auth-method`). */
+  authMethod: string | null;
+  /** Setting that switches the route on (`x-env`). */
+  env: string | null;
   deprecated: boolean;
   auth: AuthView[];
   parameters: ParameterView[];
   requestBody: { required: boolean; bodies: BodyView[] } | null;
   responses: ResponseView[];
+  errors: ErrorView[];
+  /** The request body example, when the route takes a body. */
+  exampleRequest: ExampleView | null;
+  /** The first response that has an example, with its status. */
+  exampleResponse: (ExampleView & { status: string }) | null;
+  /** A copyable curl command for the example request (see `curlCommand`). */
+  curl: string;
+  /** Path and query parameter values from the examples, by name. */
+  parameterExamples: Record<string, string>;
 }
 export interface TagView {
   id: string;
@@ -83,6 +130,8 @@ export interface ApiView {
   securitySchemes: { id: string; label: string; descriptionHtml: string }[];
   errorSchema: { name: string; schema: SchemaView } | null;
   routeCount: number;
+  /** What the examples need set up once: the address variable, the bearer file and how to make it. */
+  examples: { urlVariable: string; headerFile: string; sessionHeaderCommand: string };
 }
 
 type Json = Record<string, unknown>;
@@ -92,6 +141,81 @@ const isObject = (value: unknown): value is Json =>
 /** Anchor of one route on the API page, e.g. `post-v1-mint-oidc-jwt`. */
 export function routeId(method: string, path: string): string {
   return slug(`${method} ${path}`);
+}
+
+/** The first example of a content map (`{ "application/json": { examples: {…} } }`), printed as sent. */
+function exampleOf(content: unknown): ExampleView | null {
+  if (!isObject(content)) return null;
+  for (const [contentType, media] of Object.entries(content)) {
+    if (!isObject(media)) continue;
+    const named = isObject(media.examples) ? Object.values(media.examples)[0] : undefined;
+    const value = isObject(named) && 'value' in named ? named.value : media.example;
+    if (value === undefined) continue;
+    const text =
+      typeof value === 'string' && !contentType.endsWith('json') ? value : JSON.stringify(value, null, 2);
+    return { contentType, text, value };
+  }
+  return null;
+}
+
+function firstExample(responses: (readonly [string, unknown])[]): (ExampleView & { status: string }) | null {
+  for (const [status, response] of responses) {
+    const example = isObject(response) ? exampleOf(response.content) : null;
+    if (example) return { ...example, status };
+  }
+  return null;
+}
+
+/** The file the API examples read the bearer from: one `Authorization: Bearer …` line, made once. */
+export const SESSION_HEADER_FILE = 'session.header';
+
+// drift-ignore-start BROKER_URL is the shell placeholder for the broker's address in the examples, not a setting any program reads
+/** The shell variable that holds the broker's base URL in every example command. */
+export const URL_VARIABLE = 'BROKER_URL';
+// drift-ignore-end
+
+/**
+ * Turns the answer of a wallet sign-in into the header file the examples read (mode 0600 through umask):
+ * the session JWT goes from curl's output through jq into the file, never through a command line.
+ */
+export const sessionHeaderCommand = [
+  'umask 077',
+  `curl -sS --fail-with-body -X POST \\`,
+  `  -H 'Content-Type: application/json' \\`,
+  `  --data-binary @signed-challenge.json \\`,
+  `  "$${URL_VARIABLE}/v1/auth/wallet/verify" \\`,
+  `  | jq -er '.session_jwt | strings | "Authorization: Bearer \\(.)"' > ${SESSION_HEADER_FILE}`,
+].join('\n');
+
+/**
+ * A curl command for one route, as an operator pastes it: the broker's address from URL_VARIABLE, the bearer
+ * read from a file with `-H @file` (so the token is never on a command line or in shell history), a JSON body
+ * from a here-document, and `--fail-with-body` so a refusal exits non-zero and still prints the broker's
+ * answer. Lines are broken with `\` to fit a narrow column.
+ */
+export function curlCommand(request: {
+  method: string;
+  path: string;
+  bearer: boolean;
+  body: ExampleView | null;
+  parameters: Record<string, string>;
+  query: string[];
+}): string {
+  const path = request.path.replace(/\{(\w+)\}/g, (whole, name: string) => request.parameters[name] ?? whole);
+  const query = request.query
+    .filter((name) => request.parameters[name] !== undefined)
+    .map((name) => `${name}=${encodeURIComponent(request.parameters[name] as string)}`)
+    .join('&');
+  const url = `"$${URL_VARIABLE}${path}${query ? `?${query}` : ''}"`;
+  const lines = [`curl -sS --fail-with-body${request.method === 'GET' ? '' : ` -X ${request.method}`} \\`];
+  if (request.bearer) lines.push(`  -H @${SESSION_HEADER_FILE} \\`);
+  if (request.body) {
+    lines.push(`  -H 'Content-Type: ${request.body.contentType}' \\`, '  --data-binary @- \\');
+    lines.push(`  ${url} <<'JSON'`, request.body.text, 'JSON');
+  } else {
+    lines.push(`  ${url}`);
+  }
+  return lines.join('\n');
 }
 
 export function buildApiView(text: string, file: string): ApiView {
@@ -167,9 +291,31 @@ export function buildApiView(text: string, file: string): ApiView {
             if (typeof ref === 'string') errorRefs.set(ref, (errorRefs.get(ref) ?? 0) + 1);
           }
         }
-        return { status, descriptionHtml: inlineHtml(String(response.description ?? '')), bodies: views };
+        const headers = Object.entries(isObject(response.headers) ? response.headers : {}).map(
+          ([name, raw]) => {
+            const header = resolve(raw);
+            const schema = isObject(header) ? resolve(header.schema) : undefined;
+            return isObject(schema) && schema.const !== undefined ? `${name}: ${String(schema.const)}` : name;
+          },
+        );
+        return {
+          status,
+          descriptionHtml: inlineHtml(String(response.description ?? '')),
+          bodies: views,
+          headers,
+        };
       });
       const requestBody = op.requestBody === undefined ? undefined : resolve(op.requestBody);
+      const exampleResponse = firstExample(
+        Object.entries(op.responses).map(([status, raw]) => [status, resolve(raw)] as const),
+      );
+      const exampleRequest = isObject(requestBody) ? exampleOf(requestBody.content) : null;
+      const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => resolve(p));
+      const parameterExamples = Object.fromEntries(
+        parameters.flatMap((p) =>
+          isObject(p) && p.example !== undefined ? [[String(p.name), String(p.example)]] : [],
+        ),
+      );
       const route: RouteView = {
         id: routeId(method, path),
         method: method.toUpperCase(),
@@ -177,6 +323,8 @@ export function buildApiView(text: string, file: string): ApiView {
         summary: op.summary ?? '',
         descriptionHtml: blockHtml(op.description),
         feature: op['x-feature'] ?? null,
+        authMethod: op['x-auth-method'] ?? null,
+        env: op['x-env'] ?? null,
         deprecated: op.deprecated ?? false,
         auth: security.flatMap((requirement) =>
           Object.keys(requirement).map((id) => ({ id, label: schemeLabel(id) })),
@@ -197,6 +345,24 @@ export function buildApiView(text: string, file: string): ApiView {
           ? { required: requestBody.required === true, bodies: bodies(requestBody.content) }
           : null,
         responses,
+        errors: (op['x-errors'] ?? []).map((e) => ({
+          status: e.status,
+          kind: e.reason ?? e.error,
+          kindField: e.reason === undefined ? 'error' : 'reason',
+          prefix: (e.reason === undefined ? e.message : e.error) ?? '',
+          whenHtml: inlineHtml(e.when),
+        })),
+        exampleRequest,
+        exampleResponse,
+        curl: curlCommand({
+          method: method.toUpperCase(),
+          path,
+          bearer: security.length > 0,
+          body: exampleRequest,
+          parameters: parameterExamples,
+          query: parameters.flatMap((p) => (isObject(p) && p.in === 'query' ? [String(p.name)] : [])),
+        }),
+        parameterExamples,
       };
       const tagName = op.tags?.[0] ?? 'other';
       if (!tags.has(tagName))
@@ -224,5 +390,10 @@ export function buildApiView(text: string, file: string): ApiView {
       ? { name: errorRef.split('/').pop() ?? errorRef, schema: schemaView({ $ref: errorRef }, resolve) }
       : null,
     routeCount,
+    examples: {
+      urlVariable: URL_VARIABLE,
+      headerFile: SESSION_HEADER_FILE,
+      sessionHeaderCommand,
+    },
   };
 }

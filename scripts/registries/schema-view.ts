@@ -12,6 +12,8 @@ export interface SchemaView {
   type: string;
   /** Component name when the schema came from a `$ref`. */
   ref: string | null;
+  /** The schema's own `title`, which names a variant of a oneOf. */
+  title: string | null;
   descriptionHtml: string;
   /** Enum or const values, formats and patterns, already formatted. */
   facts: string[];
@@ -28,6 +30,7 @@ const isObject = (value: unknown): value is Json =>
 const bare = (type: string, ref: string | null): SchemaView => ({
   type,
   ref,
+  title: null,
   descriptionHtml: '',
   facts: [],
   properties: [],
@@ -98,6 +101,14 @@ export function schemaView(
     : typeof merged.type === 'string'
       ? [merged.type]
       : [];
+  // A bare `const` or `enum` still says what kind of value it is.
+  const fixed = merged.const !== undefined ? [merged.const] : Array.isArray(merged.enum) ? merged.enum : [];
+  if (types.length === 0 && fixed.length > 0) {
+    const kinds = fixed.map((v) =>
+      v === null ? 'null' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v,
+    );
+    types.push(...new Set(kinds));
+  }
   let type = types.join(' | ');
   if (types.includes('array') && items) type = type.replace('array', `array of ${items.ref ?? items.type}`);
   if (!type)
@@ -107,6 +118,7 @@ export function schemaView(
   return {
     type,
     ref: name,
+    title: typeof merged.title === 'string' ? merged.title : null,
     descriptionHtml: inlineHtml(typeof merged.description === 'string' ? merged.description : ''),
     facts: facts.map((fact) => inlineHtml(fact)),
     properties,

@@ -1,20 +1,24 @@
 // createBroker(config): the sandbox broker as a hono app that never listens, plus close().
-import { mkdirSync } from 'node:fs';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { BootFailError, type BrokerConfig } from './config.ts';
-import { type BrokerContext, COUNTERS, type Counter } from './context.ts';
-import { ApiError, errorResponse, notFound, tooLarge } from './http.ts';
-import { loadOrCreateKey } from './keys.ts';
-import { readiness, runChecks } from './readiness.ts';
+import { type Context, Hono } from 'hono';
+import { loadUpstream } from '../reference/upstream.ts';
+import { runBootChecks } from './boot.ts';
+import type { BrokerConfig } from './config.ts';
+import type { BrokerContext } from './context.ts';
+import { internal, isFailure } from './http.ts';
+import { emailRoutes } from './routes/auth-email.ts';
+import { oauth2Routes } from './routes/auth-oauth2.ts';
 import { walletAuthRoutes } from './routes/auth-wallet.ts';
+import { capRoutes } from './routes/cap.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mintRoutes } from './routes/mint.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { walletLinkRoutes } from './routes/wallet-links.ts';
-import { openStore } from './store.ts';
+
+/** Response header of the sandbox's /healthz naming the broker it stands in for; the real broker sends none. */
+export const UPSTREAM_HEADER = 'x-agentkeys-upstream';
+const upstream = loadUpstream();
+const upstreamHeaderValue = `${upstream.crate}@${upstream.commit} (${upstream.pr})`;
 
 export interface Broker {
   app: Hono;
@@ -27,76 +31,62 @@ export interface BrokerOptions {
   now?: () => number;
 }
 
-/** Builds the broker: loads or creates both keys, opens SQLite, wires the routes. Throws BootFailError. */
-export function createBroker(config: BrokerConfig, options: BrokerOptions = {}): Broker {
-  try {
-    mkdirSync(config.dataDir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new BootFailError(
-      'BROKER_DATA_DIR',
-      config.dataDir,
-      `cannot create the directory (${code})`,
-      'data-dir',
-    );
+/** The methods each path is served with, in the form of axum's Allow header (GET brings HEAD along). */
+function allowedMethods(app: Hono): { pattern: RegExp; allow: string }[] {
+  const byPath = new Map<string, string[]>();
+  for (const { method, path } of app.routes) {
+    if (method === 'ALL') continue;
+    const list = byPath.get(path) ?? [];
+    if (!list.includes(method)) list.push(method, ...(method === 'GET' ? ['HEAD'] : []));
+    byPath.set(path, list);
   }
-  const oidcKey = loadOrCreateKey(config.oidcKeypairPath, 'oidc');
-  const sessionKey = loadOrCreateKey(config.sessionKeypairPath, 'session');
-  const store = openStore(config.auditDbPath);
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+')}$`),
+    allow: methods.join(','),
+  }));
+}
+
+/** Builds the broker: runs the BOOT_FAIL checks (keys, SQLite files, plug-ins), wires the routes. Throws BootFailError. */
+export function createBroker(config: BrokerConfig, options: BrokerOptions = {}): Broker {
+  const { oidcKey, sessionKey, store, authMethods } = runBootChecks(config);
   const ctx: BrokerContext = {
     config,
     store,
     oidcKey,
     sessionKey,
-    counters: Object.fromEntries(COUNTERS.map((n) => [n, 0])) as Record<Counter, number>,
+    authMethods,
+    pendingSiwe: new Map(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
-  // Strict mode turns every check that is not ready, degraded ones included, into a refusal to boot.
-  if (config.refuseToBootStrict) {
-    const failing = readiness(runChecks(ctx)).checks[0];
-    if (failing) {
-      store.close();
-      throw new BootFailError(
-        'BROKER_REFUSE_TO_BOOT_STRICT',
-        'true',
-        `readiness check ${failing.name} is ${failing.status}: ${failing.detail}`,
-        `readyz-${failing.name}`,
-      );
-    }
-  }
 
   const app = new Hono();
-  app.use(
-    bodyLimit({
-      maxSize: config.requestBodyLimitBytes,
-      onError: (c) => errorResponse(c, tooLarge(config.requestBodyLimitBytes)),
-    }),
-  );
+  // The body of /healthz stays the broker's plain `ok`; a header says which broker commit this stands in for.
+  app.use('/healthz', async (c, next) => {
+    await next();
+    c.res.headers.set(UPSTREAM_HEADER, upstreamHeaderValue);
+  });
   healthRoutes(app, ctx);
   oidcRoutes(app, ctx);
-  walletAuthRoutes(app, ctx);
   mintRoutes(app, ctx);
+  capRoutes(app, ctx);
+  walletAuthRoutes(app, ctx);
   grantRoutes(app, ctx);
   walletLinkRoutes(app, ctx);
+  // The sandbox behaves as a broker built with exactly the features of the enabled sign-in methods:
+  // without email_link or oauth2_google their routes do not exist, as on a default build.
+  if (authMethods.includes('email_link')) emailRoutes(app, ctx);
+  if (authMethods.includes('oauth2_google')) oauth2Routes(app, ctx);
 
-  app.notFound((c) =>
-    errorResponse(c, notFound(`${c.req.method} ${c.req.path} is not a route of this broker`)),
-  );
+  const served = allowedMethods(app);
+  // A known path asked with another method is 405 with an Allow header; anything else is 404. Both empty.
+  app.notFound((c: Context) => {
+    const known = served.find((r) => r.pattern.test(c.req.path));
+    return known ? c.body(null, 405, { allow: known.allow }) : c.body(null, 404);
+  });
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    if (error instanceof HTTPException) {
-      return errorResponse(
-        c,
-        new ApiError(
-          error.status >= 500 ? 'internal' : 'bad_request',
-          error.message,
-          undefined,
-          error.status,
-        ),
-      );
-    }
+    if (isFailure(error)) return error.respond(c);
     // Unexpected failures answer without details: no stack trace leaves the process.
-    return errorResponse(c, new ApiError('internal', 'the broker failed to handle this request'));
+    return internal('the sandbox failed to handle this request').respond(c);
   });
 
   return { app, context: ctx, close: () => store.close() };

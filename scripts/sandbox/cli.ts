@@ -1,11 +1,13 @@
 // npm run sandbox: start the broker stand-in and moto, print what to export, stop both on Ctrl-C.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ArgsError, type FlagSpecs, parseFlags } from '../lib/args.ts';
-import { BOOT_FAIL_EXIT_CODE, BootFailError } from './config.ts';
+import { isBinaryInvocation } from './binary-args.ts';
+import { BOOT_FAIL_EXIT_CODE, BootFailError, StartupError } from './config.ts';
 import {
   DEFAULT_BROKER_PORT,
   DEFAULT_MOTO_PORT,
+  PORT_RANGE,
   REPO_ROOT,
   type Sandbox,
   startSandbox,
@@ -18,7 +20,9 @@ const USAGE = `usage: npm run sandbox -- [--broker-port N] [--moto-port N] [--no
   --no-moto         do not start moto; AWS steps are skipped
   --dir DIR         where keys, SQLite and the test wallet live (default .sandbox/)
   --show-secrets    also print the test wallet's private key
-Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.`;
+Without a port flag, AGENTKEYS_SANDBOX_BROKER_PORT and AGENTKEYS_SANDBOX_MOTO_PORT are used when set.
+As a stand-in for the broker binary it also takes \`keygen --purpose oidc|session --out PATH\` and
+\`serve --bind ADDR --port N [--skip-startup-check] [--export-session-pubkey-to PATH]\` (settings from BROKER_*).`;
 
 function usage(message: string, withUsage = true): never {
   process.stderr.write(`sandbox: ${message}\n${withUsage ? `${USAGE}\n` : ''}`);
@@ -37,8 +41,9 @@ const FLAGS: FlagSpecs = {
 /** A port from its flag or, without the flag, its variable; `source` names whichever was used. */
 function port(source: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) > 65535)
-    usage(`${source} must be a port number 0-65535 (got "${value}")`);
+  const { min, max } = PORT_RANGE;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    usage(`${source} must be a port number ${min}-${max} (got "${value}")`);
   return Number(value);
 }
 
@@ -83,7 +88,7 @@ function runningFrom(stateFile: string): { pid: number; brokerUrl: string } | un
 
 function describe(sandbox: Sandbox, showSecrets: boolean): string {
   const lines = [
-    'AgentKeys sandbox is up (loopback only).',
+    `AgentKeys sandbox is up (loopback only), standing in for agentkeys-broker-server ${sandbox.upstream}.`,
     `  broker  ${sandbox.brokerUrl}  issuer ${sandbox.issuer}`,
     `  moto    ${sandbox.motoUrl ?? 'not running'}`,
     `  state   ${sandbox.dir}`,
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
   try {
     sandbox = await startSandbox(options);
   } catch (error) {
-    if (error instanceof BootFailError) {
+    if (error instanceof BootFailError || error instanceof StartupError) {
       process.stderr.write(`${error.line}\n`);
       process.exit(BOOT_FAIL_EXIT_CODE);
     }
@@ -157,8 +162,9 @@ async function main(): Promise<void> {
     motoHint: sandbox.motoHint,
     pid: process.pid,
   };
-  writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  process.stdout.write(describe(sandbox, flags['show-secrets']));
+  // Written whole under another name first: a runner polling for state.json never reads half a file.
+  writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${stateFile}.tmp`, stateFile);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -173,6 +179,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
+  // Only now that a signal stops it cleanly does the banner tell the user (or a test) it is up.
+  process.stdout.write(describe(sandbox, flags['show-secrets']));
   // A launcher that dies without passing its signal on (a shell between npm and us) leaves us orphaned.
   const parent = process.ppid;
   setInterval(() => {
@@ -180,4 +188,14 @@ async function main(): Promise<void> {
   }, 500).unref();
 }
 
-await main();
+const argv = process.argv.slice(2);
+if (isBinaryInvocation(argv)) {
+  // The broker binary's interface (keygen, or serve from BROKER_* alone): see binary.ts.
+  const { runBinary } = await import('./binary.ts');
+  process.exitCode = await runBinary(argv, {
+    env: process.env,
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+} else {
+  await main();
+}

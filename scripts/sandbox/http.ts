@@ -1,7 +1,8 @@
-// Shared HTTP pieces of the sandbox broker: the error body, JSON body parsing and the bearer check.
+// The broker's failure answers: the `{error, message}` body of its error type, the plain-text rejections
+// of axum's Json and Query extractors, and the bearer header the way each handler reads it.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+import { decode, type SerdeError, type StructShape } from './serde.ts';
 
 export type ErrorKind =
   | 'unauthorized'
@@ -10,79 +11,179 @@ export type ErrorKind =
   | 'backend_unreachable'
   | 'sts_error'
   | 'audit_error'
-  | 'internal'
-  | 'not_found';
+  | 'internal';
 
-const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
-  unauthorized: 401,
-  forbidden: 403,
-  bad_request: 400,
-  backend_unreachable: 502,
-  sts_error: 502,
-  audit_error: 500,
-  internal: 500,
-  not_found: 404,
+// Status and the display text the message starts with, per kind (src/error.rs).
+const KINDS: Record<ErrorKind, { status: ContentfulStatusCode; display: string }> = {
+  unauthorized: { status: 401, display: 'unauthorized' },
+  forbidden: { status: 403, display: 'forbidden' },
+  bad_request: { status: 400, display: 'bad request' },
+  backend_unreachable: { status: 502, display: 'backend unreachable' },
+  sts_error: { status: 502, display: 'sts error' },
+  audit_error: { status: 500, display: 'audit error' },
+  internal: { status: 500, display: 'internal' },
 };
 
-/** A failure answered with the contract's `{error, message}` body. */
-export class ApiError extends Error {
+/** Anything a handler throws that has its own answer. */
+export interface Failure {
+  respond(c: Context): Response;
+}
+
+export const isFailure = (value: unknown): value is Failure =>
+  typeof (value as Failure | null)?.respond === 'function';
+
+/** The broker's error type: `{"error": kind, "message": "<display text>: <detail>"}`. */
+export class BrokerError extends Error implements Failure {
   constructor(
     readonly kind: ErrorKind,
     readonly detail: string,
-    /** Replaces the `<kind>:` prefix of the message, for `expired:` and `rate limited:`. */
-    readonly lead: string = kind,
-    readonly status: ContentfulStatusCode = STATUS[kind],
   ) {
-    super(`${lead}: ${detail}`);
+    super(`${KINDS[kind].display}: ${detail}`);
+  }
+  get status(): ContentfulStatusCode {
+    return KINDS[this.kind].status;
+  }
+  respond(c: Context): Response {
+    return c.json({ error: this.kind, message: this.message }, this.status);
   }
 }
 
-export function errorResponse(c: Context, error: ApiError): Response {
-  return c.json({ error: error.kind, message: error.message }, error.status);
+export const badRequest = (detail: string) => new BrokerError('bad_request', detail);
+export const unauthorized = (detail: string) => new BrokerError('unauthorized', detail);
+export const internal = (detail: string) => new BrokerError('internal', detail);
+
+/** The sign-in plug-ins' error classes, and how the auth handlers turn each into a BrokerError. */
+export type AuthErrorKind =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'expired'
+  | 'rate_limited'
+  | 'upstream'
+  | 'internal';
+
+// The plug-in error's own display text, used where the broker stores it (a failed sign-in's reason).
+const AUTH_DISPLAY: Record<AuthErrorKind, string> = {
+  invalid_request: 'invalid request',
+  unauthorized: 'unauthorized',
+  expired: 'expired',
+  rate_limited: 'rate limited',
+  upstream: 'upstream error',
+  internal: 'internal',
+};
+
+export class AuthError extends Error {
+  constructor(
+    readonly kind: AuthErrorKind,
+    readonly detail: string,
+  ) {
+    super(`${AUTH_DISPLAY[kind]}: ${detail}`);
+  }
+
+  toBroker(): BrokerError {
+    switch (this.kind) {
+      case 'invalid_request':
+        return badRequest(this.detail);
+      case 'unauthorized':
+        return unauthorized(this.detail);
+      case 'expired':
+        return unauthorized(`expired: ${this.detail}`);
+      case 'rate_limited':
+        return badRequest(`rate limited: ${this.detail}`);
+      case 'upstream':
+        return new BrokerError('backend_unreachable', `upstream: ${this.detail}`);
+      case 'internal':
+        return internal(this.detail);
+    }
+  }
 }
 
-export const badRequest = (detail: string) => new ApiError('bad_request', detail);
-export const unauthorized = (detail: string) => new ApiError('unauthorized', detail);
-export const expired = (detail: string) => new ApiError('unauthorized', detail, 'expired');
-export const notFound = (detail: string) => new ApiError('not_found', detail);
-export const tooLarge = (limit: number) =>
-  new ApiError('bad_request', `request body is larger than ${limit} bytes`, 'bad_request', 413);
-
-/** Reads a JSON body and checks it against `schema`; any problem is a 400 that names it. */
-export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw badRequest(`send the body as JSON with Content-Type: application/json (got ${type || 'none'})`);
+/** A response axum writes itself before any handler runs: a status and a plain-text body. */
+export class Rejection extends Error implements Failure {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly text: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(text);
   }
-  const text = await c.req.text();
-  let value: unknown;
+  respond(c: Context): Response {
+    return c.body(this.text, this.status, { 'content-type': 'text/plain; charset=utf-8', ...this.headers });
+  }
+}
+
+// application/json or any `+json` type, parameters allowed; what axum's Json accepts.
+const JSON_TYPE = /^application\/(?:[!#$&^_.+\w-]+\+)?json(?:\s*;.*)?$/i;
+
+async function readLimited(c: Context, limit: number): Promise<Uint8Array> {
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new Rejection(413, 'Failed to buffer the request body: length limit exceeded');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * axum's `Json<T>` extractor: 415 without a JSON content type, 413 past the body limit, 400 for bad
+ * JSON syntax, 422 when the JSON does not fit the handler's struct.
+ */
+export async function readJson<T>(c: Context, shape: StructShape, limit: number): Promise<T> {
+  const type = (c.req.header('content-type') ?? '').trim();
+  if (!JSON_TYPE.test(type)) {
+    throw new Rejection(415, 'Expected request with `Content-Type: application/json`');
+  }
+  const bytes = await readLimited(c, limit);
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest('the body is not valid JSON');
+    return decode<T>(bytes, shape);
+  } catch (error) {
+    const e = error as SerdeError;
+    if (e.category === 'data') {
+      throw new Rejection(422, `Failed to deserialize the JSON body into the target type: ${e.withPath()}`);
+    }
+    throw new Rejection(400, `Failed to parse the request body as JSON: ${e.withPath()}`);
   }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'body';
-    throw badRequest(`${where}: ${issue?.message ?? 'invalid'}`);
-  }
-  return result.data;
 }
 
-/** The token of an `Authorization: Bearer <token>` header; anything else is a 401. */
-export function bearerToken(c: Context): string {
-  const header = c.req.header('authorization');
-  if (header === undefined) throw unauthorized('missing Authorization header; send Bearer <session JWT>');
-  if (!header.startsWith('Bearer ')) throw unauthorized('Authorization header must start with "Bearer "');
-  const token = header.slice('Bearer '.length);
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token)) {
-    throw unauthorized('the bearer is not a compact JWT');
+/** axum's `Query<T>` for a struct of optional strings: a repeated known key is refused. */
+export function readQuery(c: Context, fields: readonly string[]): Record<string, string | undefined> {
+  const params = new URL(c.req.url).searchParams;
+  const out: Record<string, string | undefined> = {};
+  for (const name of fields) {
+    const values = params.getAll(name);
+    if (values.length > 1) {
+      throw new Rejection(400, `Failed to deserialize query string: duplicate field \`${name}\``);
+    }
+    out[name] = values[0];
   }
+  return out;
+}
+
+/** The Authorization header as text, or undefined when absent or not visible ASCII (hyper's to_str). */
+export function authorization(c: Context): { present: boolean; text: string | undefined } {
+  const raw = c.req.header('authorization');
+  if (raw === undefined) return { present: false, text: undefined };
+  return { present: true, text: /^[\t\x20-\x7e]*$/.test(raw) ? raw : undefined };
+}
+
+/** The token after `Bearer ` (exactly that prefix), or a 401 with the handler's own message. */
+export function bearer(c: Context, missing: string): string {
+  const token = authorization(c).text?.match(/^Bearer (.*)$/s)?.[1];
+  if (token === undefined) throw unauthorized(missing);
   return token;
 }
-
-export const addressSchema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits')
-  .transform((s) => s.toLowerCase() as `0x${string}`);

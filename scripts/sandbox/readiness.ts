@@ -1,91 +1,84 @@
-// The /readyz checks: both key files still usable, the audit database writable, the issuer fit for AWS.
-import { statSync } from 'node:fs';
+// The /readyz checks of the broker's default build: one per sign-in method (`auth/wallet_sig`), the wallet
+// provisioner (`wallet/client_keystore`) and the audit anchor (`audit/sqlite`), each probing its SQLite file.
+// The `tier2/*` checks exist only with email-link sign-in or the EVM anchor, which this build does not have.
+import { loadUpstream } from '../reference/upstream.ts';
 import type { BrokerContext } from './context.ts';
-import type { SigningKey } from './keys.ts';
+import type { SideStore } from './store.ts';
 
 export type CheckStatus = 'ready' | 'degraded' | 'unready';
 export interface Check {
-  name: 'oidc-keypair' | 'session-keypair' | 'audit-db' | 'issuer';
+  name: string;
   status: CheckStatus;
-  detail: string;
+  /** Set on a ready check. */
+  detail?: string;
+  /** Set on a check that is not ready. */
+  reason?: string;
   docs: string;
 }
 
-const docs = (name: string) => `/operator-runbook-stage7#readyz-${name}`;
+const docsBase = loadUpstream().readyzDocs;
 
-function keyCheck(name: 'oidc-keypair' | 'session-keypair', key: SigningKey): Check {
-  try {
-    const mode = statSync(key.path).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      return {
-        name,
-        status: 'degraded',
-        detail: `key file mode is ${mode.toString(8)}, expected 600`,
-        docs: docs(name),
-      };
-    }
-    return { name, status: 'ready', detail: `kid ${key.kid} loaded`, docs: docs(name) };
-  } catch {
-    return {
-      name,
-      status: 'unready',
-      detail: 'the key file is gone from its configured path',
-      docs: docs(name),
-    };
-  }
-}
+/** The link the broker puts in a check's `docs`: its runbook page, anchored at the name with `/` and `_` as `-`. */
+export const docsFor = (name: string) => `${docsBase}#${name.replace(/[/_]/g, '-')}`;
 
-function auditCheck(ctx: BrokerContext): Check {
-  try {
-    ctx.store.probe();
-    return {
-      name: 'audit-db',
-      status: 'ready',
-      detail: 'SQLite audit database accepts writes',
-      docs: docs('audit-db'),
-    };
-  } catch {
-    return {
-      name: 'audit-db',
-      status: 'unready',
-      detail: 'SQLite audit database refuses writes',
-      docs: docs('audit-db'),
-    };
-  }
-}
-
-function issuerCheck(ctx: BrokerContext): Check {
-  if (ctx.config.issuer.startsWith('https://')) {
-    return { name: 'issuer', status: 'ready', detail: `issuer ${ctx.config.issuer}`, docs: docs('issuer') };
-  }
-  return {
-    name: 'issuer',
-    status: 'degraded',
-    detail: `issuer ${ctx.config.issuer} is plain http, allowed by BROKER_DEV_MODE but refused by AWS STS`,
-    docs: docs('issuer'),
-  };
+function probe(
+  ctx: BrokerContext,
+  name: string,
+  schema: SideStore | 'main',
+  detail: string,
+  reason: string,
+): Check {
+  return ctx.store.writable(schema)
+    ? { name, status: 'ready', detail, docs: docsFor(name) }
+    : { name, status: 'unready', reason, docs: docsFor(name) };
 }
 
 export function runChecks(ctx: BrokerContext): Check[] {
-  return [
-    keyCheck('oidc-keypair', ctx.oidcKey),
-    keyCheck('session-keypair', ctx.sessionKey),
-    auditCheck(ctx),
-    issuerCheck(ctx),
-  ];
+  const checks: Check[] = [];
+  for (const method of ctx.authMethods) {
+    // wallet_sig is the only method this build has compiled in.
+    if (method === 'wallet_sig') {
+      checks.push(
+        probe(
+          ctx,
+          'auth/wallet_sig',
+          'auth_nonces',
+          'wallet_sig: nonce store writable',
+          'auth_nonces table not writable',
+        ),
+      );
+    }
+  }
+  checks.push(
+    probe(
+      ctx,
+      'wallet/client_keystore',
+      'wallets',
+      'client-side keystore: wallets table writable',
+      'wallets table not writable',
+    ),
+  );
+  checks.push(
+    probe(
+      ctx,
+      'audit/sqlite',
+      'main',
+      `sqlite: ${ctx.config.auditDbPath}`,
+      `sqlite at ${ctx.config.auditDbPath} is not writable`,
+    ),
+  );
+  return checks;
 }
 
+/** The /readyz body: ready names, the checks that are not ready, and the worst status (unready wins). */
 export function readiness(checks: Check[]) {
   const failing = checks.filter((c) => c.status !== 'ready');
-  const status: CheckStatus = failing.some((c) => c.status === 'unready')
-    ? 'unready'
-    : failing.length > 0
-      ? 'degraded'
-      : 'ready';
+  const unready = failing.some((c) => c.status === 'unready');
+  const status: CheckStatus = unready ? 'unready' : failing.length > 0 ? 'degraded' : 'ready';
   return {
     status,
     degraded: status === 'degraded',
-    checks: failing,
+    checks: failing.map(({ name, status, reason, docs }) => ({ name, status, reason, docs })),
     ready: checks.filter((c) => c.status === 'ready').map((c) => c.name),
   };
 }

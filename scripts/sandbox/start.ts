@@ -7,13 +7,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { loadEnvSpec } from '../reference/env-file.ts';
+import { loadUpstream, upstreamLabel } from '../reference/upstream.ts';
 import { createBroker } from './broker.ts';
 import { loadConfig } from './config.ts';
+import { createKeyFile } from './keys.ts';
 import { findMoto, freePort, MOTO_INSTALL_HINT, type RunningMoto, startMoto } from './moto.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_BROKER_PORT = 8091;
-export const DEFAULT_MOTO_PORT = 5000;
+const toolingSpec = loadEnvSpec();
+/** Ports used when neither a flag nor AGENTKEYS_SANDBOX_*_PORT says otherwise: env.yaml's defaults. */
+export const DEFAULT_BROKER_PORT = toolingSpec.intDefault('AGENTKEYS_SANDBOX_BROKER_PORT');
+export const DEFAULT_MOTO_PORT = toolingSpec.intDefault('AGENTKEYS_SANDBOX_MOTO_PORT');
+export const PORT_RANGE = toolingSpec.bounds('AGENTKEYS_SANDBOX_BROKER_PORT');
 
 export interface SandboxOptions {
   /** Where keys, the SQLite file and the test wallet live; default `.sandbox/` at the repository root. */
@@ -34,6 +40,8 @@ export interface Sandbox {
   motoHint: string | null;
   issuer: string;
   region: string;
+  /** The broker commit the sandbox stands in for, as "c9e1694 (PR #104)". */
+  upstream: string;
   testWallet: { address: string };
   dir: string;
   stop(): Promise<void>;
@@ -60,18 +68,41 @@ export function testWallet(dir: string): { address: string; private_key: `0x${st
   }
 }
 
+/** The data role the sandbox gives the broker when none of its three variables is set: moto's account. */
+export const SANDBOX_DATA_ROLE_ARN = 'arn:aws:iam::123456789012:role/agentkeys-data-role';
+
+/** Key files the sandbox keeps in its folder and creates on first start, unless their variable is set. */
+const SANDBOX_KEYS = [
+  { variable: 'BROKER_OIDC_KEYPAIR_PATH', file: 'oidc-keypair.json', purpose: 'oidc' },
+  { variable: 'BROKER_SESSION_KEYPAIR_PATH', file: 'session-keypair.json', purpose: 'session' },
+] as const;
+
+/**
+ * The broker's environment in the sandbox: what the caller set for a variable the broker reads (the names
+ * come from env.yaml) over the sandbox's own choices, which keep everything in `dir` and need no setup.
+ */
 function sandboxEnv(dir: string, port: number, env: Record<string, string | undefined>) {
-  const overrides = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('BROKER_')));
+  const read = new Set(toolingSpec.names('broker'));
+  const overrides = Object.fromEntries(Object.entries(env).filter(([k]) => read.has(k)));
+  const roleGiven = ['BROKER_DATA_ROLE_ARN', 'BROKER_AGENT_ROLE_ARN', 'ACCOUNT_ID'].some(
+    (k) => k in overrides,
+  );
   return {
     HOME: env.HOME,
     BROKER_DEV_MODE: 'true',
     BROKER_OIDC_ISSUER: `http://127.0.0.1:${port}`,
-    BROKER_OIDC_KEYPAIR_PATH: join(dir, 'oidc-keypair.json'),
-    BROKER_SESSION_KEYPAIR_PATH: join(dir, 'session-keypair.json'),
-    BROKER_AUDIT_DB_PATH: join(dir, 'broker.sqlite'),
-    BROKER_DATA_DIR: join(dir, 'data'),
+    ...Object.fromEntries(SANDBOX_KEYS.map((k) => [k.variable, join(dir, k.file)])),
+    BROKER_AUDIT_DB_PATH: join(dir, 'audit.sqlite'),
+    ...(roleGiven ? {} : { BROKER_DATA_ROLE_ARN: SANDBOX_DATA_ROLE_ARN }),
     ...overrides,
   };
+}
+
+/** The sandbox's `keygen`: makes the key files it manages, once; a path the caller set is left to the broker's check. */
+function ensureSandboxKeys(dir: string, env: Record<string, string | undefined>): void {
+  for (const key of SANDBOX_KEYS) {
+    if (env[key.variable] === undefined) createKeyFile(join(dir, key.file), key.purpose);
+  }
 }
 
 function listen(server: ReturnType<typeof createAdaptorServer>, port: number): Promise<number> {
@@ -91,15 +122,16 @@ function listen(server: ReturnType<typeof createAdaptorServer>, port: number): P
   });
 }
 
-/** Starts the sandbox. Throws BootFailError for bad BROKER_* values, Error when a port or moto fails. */
+/** Starts the sandbox. Throws BootFailError or StartupError for a bad setting, Error when a port or moto fails. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const env = options.env ?? process.env;
   const dir = resolve(options.dir ?? join(REPO_ROOT, '.sandbox'));
   const requestedPort = options.brokerPort ?? DEFAULT_BROKER_PORT;
-  // Check every value before anything binds, so a bad setting never leaves a half-started sandbox.
+  // The broker's start-up checks up to the issuer need no port; they run before anything binds.
   loadConfig(sandboxEnv(dir, requestedPort || DEFAULT_BROKER_PORT, env));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const wallet = testWallet(dir);
+  ensureSandboxKeys(dir, env);
 
   let handler: (request: Request, bindings: unknown) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503 });
@@ -117,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       http.closeIdleConnections();
     });
 
+  // The remaining BOOT_FAIL checks need the issuer, which names the port; a refusal closes the port again.
   let broker: ReturnType<typeof createBroker>;
   try {
     broker = createBroker(loadConfig(sandboxEnv(dir, port, env)));
@@ -154,6 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     motoHint,
     issuer: context.config.issuer,
     region: context.config.awsRegion,
+    upstream: upstreamLabel(loadUpstream()),
     testWallet: { address: wallet.address },
     dir,
     stop() {

@@ -69,7 +69,7 @@ describe('main pages in Chromium', () => {
   it('architecture page draws the trust boundaries, the mint flow and the AWS trust chain', async () => {
     const { page } = await open('arch');
     try {
-      expect(await settledDiagrams(page)).toEqual(['flowchart-v2', 'sequence', 'flowchart-v2']);
+      expect(await settledDiagrams(page)).toEqual(['flowchart-v2', 'sequence', 'sequence', 'flowchart-v2']);
     } finally {
       await page.close();
     }

@@ -76,8 +76,10 @@ describe('generated reference pages', () => {
     expect(codes).toContain(name);
   });
 
-  it.each(envVars)('runbook environment tables list $name', ({ name, anchor }) => {
-    const row = rows(runbookEnv).find((r) => r.codes.includes(name));
+  it.each(envVars)('runbook environment tables list $name', ({ name, anchors }) => {
+    const anchor = anchors?.[0];
+    // The variable's own row: its name is the row header (other rows may mention it in their text).
+    const row = rows(runbookEnv).find((r) => r.row.querySelector('th code')?.textContent.trim() === name);
     expect(row, `${name} missing from the runbook's environment tables`).toBeDefined();
     // A broker variable with a troubleshooting anchor links to it on the same page.
     const links = row?.row.querySelectorAll('a').map((a) => a.getAttribute('href')) ?? [];

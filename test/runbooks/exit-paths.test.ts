@@ -1,7 +1,10 @@
 // Every way a run can end from outside — its reader going away (`| head -1`), SIGTERM, SIGHUP — stops the
-// step, says so, and leaves no process behind: not the runner, not the sandbox's moto it started.
+// step, says so, and leaves no process behind: not the runner, not the sandbox's moto it started, not the
+// broker the bring-up (step B5) started from the sandbox's host folder.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killMarked, leftBehind, processMark } from '../helpers/processes.ts';
 import { childEnv, ROOT, removeTempDirs, tempDir } from './helpers.ts';
@@ -57,6 +60,11 @@ describe('a run ended from outside', () => {
       expect(stderr).toContain(signal === 'SIGTERM' ? 'stopped by SIGTERM' : '(SIGHUP)');
       expect(stderr).toMatch(/Resume: npm run runbook -- stage7 --from \d\d/);
       expect(await leftBehind(mark)).toEqual([]);
+      // The broker B5 started runs with the env file's settings only (no marker): its port must be closed.
+      const envFile = path.join(env.AGENTKEYS_SANDBOX_DIR as string, 'host/etc/agentkeys/broker.env');
+      const issuer = /^BROKER_OIDC_ISSUER=(.+)$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+      expect(await fetch(`${issuer}/healthz`).catch(() => 'closed')).toBe('closed');
     },
+    120_000,
   );
 });

@@ -1,7 +1,7 @@
 // Shared set-up for the runbook tests: a real sandbox (npm run sandbox's CLI) in a temp folder, the runner
 // as a child process, and a controllable HTTP proxy for fault injection.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,7 +68,15 @@ export async function startTestSandbox(
   const stateFile = path.join(dir, 'state.json');
   const state = await waitFor(
     `sandbox start (${output})`,
-    () => (existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as SandboxState) : undefined),
+    () => {
+      if (!existsSync(stateFile)) return undefined;
+      // The file can be seen before it is fully written; an incomplete one is read again on the next poll.
+      try {
+        return JSON.parse(readFileSync(stateFile, 'utf8')) as SandboxState;
+      } catch {
+        return undefined;
+      }
+    },
     child,
   ).catch((error) => {
     child.kill('SIGTERM');
@@ -212,4 +220,24 @@ export async function runInProcess(args: string[], env: NodeJS.ProcessEnv): Prom
     stderr: err.map((l) => `${l}\n`).join(''),
     pid: process.pid,
   };
+}
+
+/** Reads every process's argv from /proc until `done` settles. */
+export async function watchArgv<T>(done: Promise<T>): Promise<{ result: T; argv: Set<string> }> {
+  const argv = new Set<string>();
+  let finished = false;
+  const settled = done.finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        argv.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+      } catch {
+        // The process ended between listing and reading.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  return { result: await settled, argv };
 }

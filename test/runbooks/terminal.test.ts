@@ -46,7 +46,11 @@ const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 describe('the runner in a terminal', () => {
   it('draws each line of step output once', async () => {
     const { env, mark } = terminalEnv({ AGENTKEYS_SANDBOX_DIR: sandbox.dir });
-    const run = runInPty('node bin/agentkeys-runbook.mjs stage7 --to 04', { cwd: ROOT, env, cols: 200 });
+    const run = runInPty('node bin/agentkeys-runbook.mjs stage7 --from 01 --to 04', {
+      cwd: ROOT,
+      env,
+      cols: 200,
+    });
     const { code, screen } = await run.exited;
     expect(code, screen.join('\n')).toBe(0);
     const lines = screen.map((line) => line.trim()).filter(Boolean);

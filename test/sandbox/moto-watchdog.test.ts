@@ -5,9 +5,9 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { findMoto, MOTO_INSTALL_HINT } from '../../scripts/sandbox/moto.ts';
+import { afterAll, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/sandbox/start.ts';
+import { describeWith } from '../helpers/needs.ts';
 import { killMarked, leftBehind, markedProcesses, processMark } from '../helpers/processes.ts';
 
 const marks: string[] = [];
@@ -26,14 +26,7 @@ process.stdout.write(sandbox.motoUrl + '\\n');
 ${ending}
 `;
 
-describe('moto started by the sandbox', () => {
-  if (!findMoto()) {
-    it('needs moto', () => {
-      throw new Error(`moto is not installed; install it with: ${MOTO_INSTALL_HINT}`);
-    });
-    return;
-  }
-
+describeWith('moto', 'moto started by the sandbox', () => {
   it.each([
     ['an uncaught error', "setTimeout(() => { throw new Error('boom'); }, 10);"],
     ['SIGKILL', "process.kill(process.pid, 'SIGKILL');"],

@@ -6,20 +6,15 @@ import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMoto, MOTO_INSTALL_HINT } from '../../scripts/sandbox/moto.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../scripts/sandbox/start.ts';
+import { describeWith } from '../helpers/needs.ts';
 
 // The SDK warns about Node 20 on every client; the notice is expected and not a failure.
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const moto = findMoto();
-const title = moto
-  ? 'sandbox + moto'
-  : `sandbox + moto (skipped: moto is not installed; ${MOTO_INSTALL_HINT})`;
-
-describe.skipIf(!moto)(title, () => {
+describeWith('moto', 'sandbox + moto', () => {
   let sandbox: Sandbox;
   let dir: string;
   const dummy = { accessKeyId: 'testing', secretAccessKey: 'testing' };

@@ -1,12 +1,14 @@
 // startSandbox(): listens on loopback, reuses its keys and test wallet, honours BROKER_* overrides, stops cleanly.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BootFailError } from '../../scripts/sandbox/config.ts';
-import { findMoto } from '../../scripts/sandbox/moto.ts';
+import { BootFailError, StartupError } from '../../scripts/sandbox/config.ts';
 import { type Sandbox, startSandbox, testWallet } from '../../scripts/sandbox/start.ts';
+import { needs } from '../helpers/needs.ts';
+
+const moto = needs('moto');
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -87,7 +89,47 @@ describe('startSandbox', () => {
     expect(sandbox.region).toBe('eu-west-1');
   });
 
-  it('refuses a bad setting with BootFailError before binding anything', async () => {
+  it('starts with no configuration: its own keys, data role and the six SQLite files in its folder', async () => {
+    const dir = tempDir();
+    const sandbox = await start(dir);
+    expect(sandbox.upstream).toBe('c9e1694 (PR #104)');
+    // SQLite's -wal and -shm companions come and go; the files themselves must all be there.
+    expect(
+      readdirSync(dir)
+        .filter((f) => !/-(wal|shm)$/.test(f))
+        .sort(),
+    ).toEqual([
+      'audit.sqlite',
+      'auth_nonces.sqlite',
+      'grants.sqlite',
+      'idempotency.sqlite',
+      'identity_links.sqlite',
+      'oidc-keypair.json',
+      'session-keypair.json',
+      'test-wallet.json',
+      'wallets.sqlite',
+    ]);
+    const ready = await (await fetch(`${sandbox.brokerUrl}/readyz`)).json();
+    expect(ready).toMatchObject({
+      status: 'ready',
+      ready: ['auth/wallet_sig', 'wallet/client_keystore', 'audit/sqlite'],
+    });
+  });
+
+  it('refuses a plain start-up error before binding anything', async () => {
+    const dir = tempDir();
+    const { port } = await occupy();
+    const error = await startSandbox({
+      dir,
+      brokerPort: port,
+      moto: false,
+      env: { BROKER_OIDC_JWT_TTL_SECONDS: '7200' },
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(StartupError);
+    expect(error.line).toBe('Error: BROKER_OIDC_JWT_TTL_SECONDS must be between 60 and 3600, got 7200');
+  });
+
+  it('refuses the issuer check before binding anything: BROKER_DEV_MODE=maybe is not dev mode', async () => {
     const dir = tempDir();
     const { port } = await occupy();
     const error = await startSandbox({
@@ -98,8 +140,28 @@ describe('startSandbox', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(BootFailError);
     expect(error.line).toBe(
-      'BOOT_FAIL: BROKER_DEV_MODE=maybe: must be true or false; see runbook §boolean-setting',
+      `BOOT_FAIL: BROKER_OIDC_ISSUER="http://127.0.0.1:${port}": must be https:// in non-dev mode (set BROKER_DEV_MODE=true to relax); see runbook §oidc-issuer`,
     );
+  });
+
+  it('leaves a key path the caller set to the broker check: a missing file refuses to boot, the port is freed', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'elsewhere', 'oidc.json');
+    const error = await startSandbox({
+      dir,
+      brokerPort: 0,
+      moto: false,
+      env: { HOME: dir, BROKER_OIDC_KEYPAIR_PATH: missing },
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(BootFailError);
+    expect(error.line).toMatch(
+      new RegExp(
+        `^BOOT_FAIL: BROKER_OIDC_KEYPAIR_PATH="${missing}": OIDC keypair file does not exist .*§oidc-keypair$`,
+      ),
+    );
+    expect(existsSync(missing)).toBe(false);
+    // Nothing stays open: the same folder starts once the variable is gone.
+    await start(dir);
   });
 
   it('says which flag to change when the broker port is taken', async () => {
@@ -109,8 +171,8 @@ describe('startSandbox', () => {
     );
   });
 
-  it.skipIf(!findMoto())(
-    'says which flag to change when the moto port is taken, and frees the broker port',
+  it.skipIf(!moto.ok)(
+    `says which flag to change when the moto port is taken, and frees the broker port${moto.ok ? '' : ` (skipped: ${moto.reason})`}`,
     async () => {
       const { port } = await occupy();
       const dir = tempDir();

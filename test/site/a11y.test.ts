@@ -29,35 +29,40 @@ afterAll(async () => {
 });
 
 describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
-  it.each(builtPages(site.dist))('%s has no serious or critical violation', async (link) => {
-    const page = await browser.context.newPage();
-    try {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.goto(server.url + link, { waitUntil: 'networkidle' });
-      await page
-        .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
-          timeout: 15_000,
-        })
-        .catch(() => {});
-      await page.addScriptTag({ path: join(repoRoot, 'node_modules/axe-core/axe.min.js') });
-      const violations = await page.evaluate(async () => {
-        const axe = (
-          window as unknown as { axe: { run(context: Document): Promise<{ violations: Violation[] }> } }
-        ).axe;
-        return (await axe.run(document)).violations;
-      });
-      const severe = violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-              .slice(0, 3)
-              .map((n) => n.target.join(' '))
-              .join(' | ')}`,
-        );
-      expect(severe).toEqual([]);
-    } finally {
-      await page.close();
-    }
-  });
+  it.each(builtPages(site.dist))(
+    '%s has no serious or critical violation',
+    async (link) => {
+      const page = await browser.context.newPage();
+      try {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.goto(server.url + link, { waitUntil: 'networkidle' });
+        await page
+          .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
+            timeout: 15_000,
+          })
+          .catch(() => {});
+        await page.addScriptTag({ path: join(repoRoot, 'node_modules/axe-core/axe.min.js') });
+        const violations = await page.evaluate(async () => {
+          const axe = (
+            window as unknown as { axe: { run(context: Document): Promise<{ violations: Violation[] }> } }
+          ).axe;
+          return (await axe.run(document)).violations;
+        });
+        const severe = violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map(
+            (v) =>
+              `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+                .slice(0, 3)
+                .map((n) => n.target.join(' '))
+                .join(' | ')}`,
+          );
+        expect(severe).toEqual([]);
+      } finally {
+        await page.close();
+      }
+      // The longest pages take axe 20 s and more on a busy 2-core machine; the default 30 s is too close.
+    },
+    120_000,
+  );
 });

@@ -107,7 +107,7 @@ describe('site features', () => {
     const callout = page.locator('.vp-doc div.custom-block.retired');
     await expect.poll(() => callout.count()).toBe(1);
     expect(await callout.locator('.custom-block-title .retired-label').textContent()).toBe('Retired');
-    expect(await callout.locator('table.retired-table tbody tr').count()).toBeGreaterThan(0);
+    expect(await callout.locator('.retired-entry h3').count()).toBeGreaterThan(0);
     const style = await callout.evaluate((el) => getComputedStyle(el).borderLeftWidth);
     expect(style).toBe('6px');
   });

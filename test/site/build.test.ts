@@ -20,8 +20,14 @@ describe('site build', () => {
     expect(site.output).not.toMatch(/dead link/i);
   });
 
-  it.each(allPages())('writes %s with a description', (link) => {
-    expect(page(link)).toMatch(/<meta name="description" content="[^"]{20,}"/);
+  it.each(allPages())('writes %s with a description and the banner naming the documented broker', (link) => {
+    const html = page(link);
+    expect(html).toMatch(/<meta name="description" content="[^"]{20,}"/);
+    const upstream = source('docs/reference/upstream.yaml');
+    const banner = /<footer class="upstream-banner"[^>]*>([\s\S]*?)<\/footer>/.exec(html)?.[1] ?? '';
+    expect(banner).toContain(`/commit/${upstream.commit}"`);
+    expect(banner).toContain(`<code>${upstream.short}</code>`);
+    expect(banner).toContain(upstream.pr);
   });
 
   it('renders every route of the OpenAPI contract with its statuses', () => {
@@ -56,22 +62,31 @@ describe('site build', () => {
         expect(html).toContain(`id="${variable.name.toLowerCase().replace(/_/g, '-')}"`);
       }
     }
-    // env.yaml writes `{kid, private_key_pem, purpose: "oidc"}` in backticks: it must come out as code.
-    expect(html).toMatch(/<code>\{kid, private_key_pem, purpose: (&quot;|")oidc(&quot;|")\}<\/code>/);
+    // env.yaml writes `{kid, private_key_pem, purpose}` in backticks: it must come out as code.
+    expect(html.replace(/<wbr>/g, '')).toMatch(/<code>\{kid, private_key_pem, purpose\}<\/code>/);
     expect(html).not.toMatch(/`\{kid/);
+    // Every BOOT_FAIL anchor of a variable links to its runbook section.
+    const anchors = env.groups.flatMap((g: { vars: { anchors?: string[] }[] }) =>
+      g.vars.flatMap((v) => v.anchors ?? []),
+    );
+    expect(anchors.length).toBeGreaterThanOrEqual(27);
+    for (const anchor of anchors) expect(html).toContain(`href="/operator-runbook-stage7#${anchor}"`);
   });
 
   it('renders every retired surface inside the retired callout', () => {
     const html = page('/retired');
     const start = html.indexOf('<div class="retired custom-block"');
     expect(start).toBeGreaterThan(-1);
-    const callout = html.slice(start, html.indexOf('</table>', start));
+    // Names carry <wbr> break points after `_` and `/`; the text is the same without them.
+    const callout = html
+      .slice(start, html.indexOf('id="writing-about-a-retired-surface"', start))
+      .replace(/<wbr>/g, '');
     const retired = source('drift.yaml').retired as Record<string, string>[];
     for (const entry of retired) {
       const kind = ['endpoint', 'file', 'symbol', 'env', 'header', 'term'].find((k) => k in entry) as string;
       expect(callout).toContain(`>${entry[kind]}</code>`);
     }
-    expect(callout.match(/<tr id="retired-/g)).toHaveLength(retired.length);
+    expect(callout.match(/<h3 id="retired-/g)).toHaveLength(retired.length);
   });
 });
 

@@ -1,7 +1,9 @@
 // The data loaders behind the generated pages: shapes, $ref resolution and clear errors on bad input.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseUpstream, UpstreamFileError, upstreamLabel } from '../../scripts/reference/upstream.ts';
 import {
   buildApiView,
   buildEnvView,
@@ -35,6 +37,20 @@ describe('OpenAPI loader', () => {
       ['parts', true, 'array of Thing'],
     ]);
     expect(thing?.properties[0]?.schema.descriptionHtml).toBe('What it is called, <code>or null</code>.');
+  });
+
+  it('reads x-auth-method and x-env, resolves a requestBodies $ref, and names response headers', () => {
+    const del = routes.find((r) => r.id === 'delete-things-thing-id');
+    expect(del).toMatchObject({ authMethod: 'owner_key', env: 'ALLOW_DELETE' });
+    expect(read).toMatchObject({ authMethod: null, env: null });
+    expect(del?.requestBody?.required).toBe(true);
+    const variants = del?.requestBody?.bodies[0]?.schema?.variants ?? [];
+    expect(variants.map((v) => [v.title, v.properties[0]?.schema.type])).toEqual([
+      ['by name', 'string'],
+      ['by number', 'integer'],
+    ]);
+    expect(del?.responses.find((r) => r.status === '405')?.headers).toEqual(['Allow: GET', 'Retry-After']);
+    expect(read?.responses[0]?.headers).toEqual([]);
   });
 
   it('names the auth scheme, the build feature and the shared error schema', () => {
@@ -73,16 +89,42 @@ describe('OpenAPI loader', () => {
 describe('env loader', () => {
   const env = (vars: string) => `groups:\n  - id: core\n    title: Core\n    vars:\n${vars}`;
   const good =
-    '      - name: BROKER_X_Y\n        meaning: Takes `a`.\n        default: 5\n        range: 1–9\n        anchor: x-y\n';
+    '      - name: BROKER_X_Y\n        meaning: Takes `a`.\n        type: integer\n        default: 5\n        min: 1\n        max: 9\n        anchors: [x-y, x-z]\n';
 
-  it('gives each variable a lower-case dashed anchor and renders inline code', () => {
-    const [group] = buildEnvView(env(good), 'env.yaml');
+  it('gives each variable a lower-case dashed anchor and renders inline code, range and anchors', () => {
+    const [group] = buildEnvView(env(good), 'env.yaml', 'c9e1694');
+    expect(group?.readBy).toBe('broker');
     expect(group?.vars[0]).toMatchObject({
       id: 'broker-x-y',
       meaningHtml: 'Takes <code>a</code>.',
-      defaultHtml: '5',
+      defaultHtml: '<code>5</code>',
+      rangeHtml: '1–9',
       troubleshooting: 'x-y',
+      anchors: ['x-y', 'x-z'],
+      status: 'enforced',
+      statusHtml: '',
     });
+  });
+
+  it.each([
+    ['required: true', 'required'],
+    ['required: when email_link is on', 'required when email_link is on'],
+    ['required: "true, unless ACCOUNT_ID is set"', 'required unless ACCOUNT_ID is set'],
+    ['defaultText: the folder of `X`', 'the folder of <code>X</code>'],
+    ['type: text', 'none'],
+  ])('shows the default of a variable with %s as "%s"', (line, html) => {
+    const [group] = buildEnvView(env(`      - name: A_B\n        meaning: m\n        ${line}\n`), 'env.yaml');
+    expect(group?.vars[0]?.defaultHtml).toBe(html);
+  });
+
+  it.each([
+    ['not-enforced', 'read but not enforced at c9e1694: the range is not checked'],
+    ['unused', 'read and checked at start-up, but used by nothing at c9e1694: the range is not checked'],
+    ['not-read', 'declared but not read at c9e1694: the range is not checked'],
+  ])('says "%s" with the commit of upstream.yaml', (status, text) => {
+    const vars = `      - name: A_B\n        meaning: m\n        status: ${status}\n        statusNote: the range is not checked\n`;
+    const [group] = buildEnvView(env(vars), 'env.yaml', 'c9e1694');
+    expect(group?.vars[0]?.statusHtml).toBe(text);
   });
 
   it.each([
@@ -93,8 +135,45 @@ describe('env loader', () => {
       /groups\.0\.vars\.0\.name: must be an upper-case variable name/,
     ],
     ['a duplicate variable', good + good, /BROKER_X_Y is listed twice/],
+    ['an integer with a text default', good.replace('default: 5', 'default: five'), /numeric default/],
+    ['min above max', good.replace('min: 1', 'min: 10'), /min must not be above max/],
+    ['an unknown status', `${good}        status: maybe\n`, /groups\.0\.vars\.0\.status/],
+    ['an unknown key', `${good}        anchr: x\n`, /anchr/],
   ])('refuses %s', (_name, vars, message) => {
+    expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(RegistryError);
     expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(message);
+  });
+});
+
+describe('upstream loader', () => {
+  const text = readFileSync(join(import.meta.dirname, '../../docs/reference/upstream.yaml'), 'utf8');
+
+  it('names the broker commit the site describes', () => {
+    expect(parseUpstream(text)).toMatchObject({
+      crate: 'agentkeys-broker-server',
+      commit: 'c9e16943d6da12ee5d40b43525ff1b53fc6ceb6d',
+      short: 'c9e1694',
+      pr: 'PR #104',
+    });
+    expect(upstreamLabel(parseUpstream(text))).toBe('c9e1694 (PR #104)');
+  });
+
+  it.each([
+    [
+      'a short commit that is not a prefix',
+      text.replace('short: c9e1694', 'short: c9e1695'),
+      /short: short must be a prefix/,
+    ],
+    [
+      'an abbreviated commit',
+      text.replace(/commit: \w+/, 'commit: c9e1694'),
+      /commit: must be the full 40-hex commit/,
+    ],
+    ['a bare PR number', text.replace('pr: "PR #104"', 'pr: 104'), /pr: /],
+    ['an unknown key', `${text}branch: main\n`, /branch/],
+  ])('refuses %s, naming the key', (_name, edited, message) => {
+    expect(() => parseUpstream(edited, 'upstream.yaml')).toThrow(UpstreamFileError);
+    expect(() => parseUpstream(edited, 'upstream.yaml')).toThrow(message);
   });
 });
 
@@ -147,6 +226,37 @@ describe('siteLoader, what the .data.ts loaders are made of', () => {
     expect(api.routeCount).toBe(3);
   });
 
+  it('gives the env view the commit of the upstream.yaml it watches as well', () => {
+    const loader = siteLoader('env', '../../docs/reference/env.yaml', {
+      upstream: '../../docs/reference/upstream.yaml',
+    });
+    expect(loader.watch).toEqual(['../../docs/reference/env.yaml', '../../docs/reference/upstream.yaml']);
+    const dir = mkdtempSync(join(tmpdir(), 'site-loader-'));
+    try {
+      const envFile = join(dir, 'env.yaml');
+      const upstreamFile = join(dir, 'upstream.yaml');
+      writeFileSync(
+        envFile,
+        'groups:\n  - id: core\n    title: Core\n    vars:\n      - name: A_B\n        meaning: m\n        status: not-read\n',
+      );
+      const upstream = readFileSync(join(import.meta.dirname, '../../docs/reference/upstream.yaml'), 'utf8');
+      writeFileSync(upstreamFile, upstream.replace(/c9e1694/g, 'abcdef1'));
+      // The order VitePress lists the watched files in is not promised.
+      const [group] = loader.load([upstreamFile, envFile]);
+      expect(group?.vars[0]?.statusHtml).toBe('declared but not read at abcdef1');
+      expect(() => loader.load([envFile])).toThrow(
+        /^\.\.\/\.\.\/docs\/reference\/upstream\.yaml is missing; it names the broker commit/,
+      );
+      writeFileSync(upstreamFile, upstream.replace('short: c9e1694', 'short: nothex'));
+      expect(() => loader.load([envFile, upstreamFile])).toThrow(RegistryError);
+      expect(() => loader.load([envFile, upstreamFile])).toThrow(
+        /upstream\.yaml does not have the expected shape: short/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says which page needs a registry file that is missing', () => {
     expect(() => siteLoader('env', '../../docs/reference/env.yaml').load([])).toThrow(
       /^\.\.\/\.\.\/docs\/reference\/env\.yaml is missing; the environment reference page is rendered from it\.$/,
@@ -154,7 +264,7 @@ describe('siteLoader, what the .data.ts loaders are made of', () => {
   });
 
   it('is declared in a form the drift checker reads without running the loader', () => {
-    for (const name of ['broker-api', 'env', 'retired']) {
+    for (const name of ['broker-api', 'env', 'retired', 'upstream']) {
       const source = readFileSync(join(import.meta.dirname, `../../.vitepress/data/${name}.data.ts`), 'utf8');
       expect(SITE_LOADER_CALL.exec(source), name).not.toBeNull();
     }

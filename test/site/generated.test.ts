@@ -38,6 +38,11 @@ beforeAll(async () => {
       range: 'any',
     });
   });
+  edit('docs/reference/upstream.yaml', (upstream) => {
+    upstream.commit = 'abcdef0123456789abcdef0123456789abcdef01';
+    upstream.short = 'abcdef0';
+    upstream.pr = 'PR #999';
+  });
   edit('drift.yaml', (drift) => {
     drift.retired.push({
       header: 'X-Site-Probe',
@@ -69,6 +74,14 @@ describe('generated pages follow their sources', () => {
     const page = html(built, 'reference/env.html');
     expect(page).toContain('id="broker-site-probe"');
     expect(page).toContain('<code>probe-value</code>');
+  });
+
+  it('every page and the env status notes name the commit upstream.yaml gives', () => {
+    for (const file of ['index.html', 'reference/env.html', 'operator-runbook-stage7.html']) {
+      expect(html(original, file)).not.toContain('abcdef0');
+      expect(html(built, file)).toContain('<code>abcdef0</code></a> (PR #999)');
+    }
+    expect(html(built, 'reference/env.html')).toContain('declared but not read at abcdef0');
   });
 
   it('the retired page shows a surface added to drift.yaml, inside the callout', () => {

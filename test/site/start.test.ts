@@ -2,11 +2,13 @@
 // the embedded sandbox and stops cleanly on SIGINT.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startProxy, startTestSandbox } from '../runbooks/helpers.ts';
 import { repoRoot } from './helpers/site-build.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -84,8 +86,6 @@ describe('npm start', () => {
       });
       expect(stdout).toMatch(/stage7: 12 steps — .* 0 skipped/);
       expect(stdout).toContain(`Stage 7 runbook passed. The site stays up at ${url}/`);
-      // Links printed by the runbook point at the site that is being served.
-      expect(stdout).toContain(`${url}/operator-runbook-stage7#`);
       expect((await fetch(`${url}/operator-runbook-stage7`)).status).toBe(200);
       const exited = once(child, 'exit');
       child.kill('SIGINT');
@@ -93,6 +93,42 @@ describe('npm start', () => {
       expect(code).toBe(0);
     } finally {
       await rm(sandboxDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('links a failed step to its section on the site it serves, and keeps serving', async () => {
+    // A sandbox whose mint answers 500 (through a proxy the runner finds in state.json): step 6 fails,
+    // and its "Read:" line is the one to check.
+    const sandbox = await startTestSandbox({ moto: false });
+    const proxy = await startProxy(sandbox.state.brokerUrl);
+    proxy.intercept = (_request, url) =>
+      url.pathname === '/v1/mint-oidc-jwt' ? new Response('{}', { status: 500 }) : undefined;
+    const dir = await mkdtemp(join(tmpdir(), 'start-failing-'));
+    try {
+      writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...sandbox.state, brokerUrl: proxy.url }));
+      copyFileSync(join(sandbox.dir, 'test-wallet.json'), join(dir, 'test-wallet.json'));
+      const child = start(['--port', '0'], { AGENTKEYS_SANDBOX_DIR: dir });
+      let output = '';
+      child.stderr.on('data', (chunk) => (output += chunk));
+      child.stdout.on('data', (chunk) => (output += chunk));
+      const url = await printedUrl(child);
+      await new Promise<void>((resolve, reject) => {
+        const check = () => output.includes('Press Ctrl-C to stop.') && resolve();
+        child.stdout.on('data', check);
+        child.once('exit', () => reject(new Error(`start exited early:\n${output}`)));
+        check();
+      });
+      expect(output).toContain(`Read: ${url}/operator-runbook-stage7#step-6-mint-oidc-jwt`);
+      expect(output).toContain(`Stage 7 runbook ended with exit code 1. The site stays up at ${url}/`);
+      expect((await fetch(`${url}/operator-runbook-stage7`)).status).toBe(200);
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code).toBe(1);
+    } finally {
+      await proxy.close();
+      await sandbox.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
 

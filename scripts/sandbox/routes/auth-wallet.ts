@@ -1,154 +1,181 @@
-// POST /v1/auth/wallet/start and /verify: SIWE (EIP-4361) challenge, EIP-191 recovery, session JWT.
+// POST /v1/auth/wallet/start and /verify: the broker's SIWE (EIP-4361) challenge, EIP-191 recovery and
+// session JWT, with its checks in its order and its message texts.
 import { randomBytes } from 'node:crypto';
-import type { Context, Hono } from 'hono';
-import { recoverMessageAddress } from 'viem';
-import { createSiweMessage } from 'viem/siwe';
-import { z } from 'zod';
+import type { Hono } from 'hono';
+import { hashMessage, recoverAddress } from 'viem';
 import type { BrokerContext } from '../context.ts';
-import { ApiError, addressSchema, badRequest, expired, readJson, unauthorized } from '../http.ts';
+import { AuthError, badRequest, internal, readJson } from '../http.ts';
+import { optional, str, struct, u64 } from '../serde.ts';
 import { omniOf, signSessionJwt } from '../tokens.ts';
 
-const CHALLENGE_TTL_SECONDS = 300;
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** How long a SIWE challenge stays valid. */
+export const SIWE_TTL_SECONDS = 45 * 60;
+// Order of the secp256k1 group; a canonical signature has s at most half of it.
+const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-/** A ULID: 48 bits of milliseconds, then 80 random bits, in Crockford base32. */
-export function ulid(ms = Date.now()): string {
-  let time = '';
-  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
-  const random = [...randomBytes(16)].map((b) => CROCKFORD[b % 32]);
-  return time + random.join('');
+const startShape = struct('WalletStartRequest', [
+  { name: 'address', shape: str },
+  { name: 'chain_id', shape: u64 },
+  { name: 'source_ip', shape: optional(str) },
+]);
+const verifyShape = struct('WalletVerifyRequest', [
+  { name: 'request_id', shape: str },
+  { name: 'signature', shape: str },
+]);
+
+/** `2026-05-05T14:22:11Z`: seconds precision, as the broker writes SIWE times. */
+export const isoSeconds = (unix: number) => new Date(unix * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The host part of the issuer (everything between `://` and the next `/`), the SIWE domain. */
+const hostOf = (url: string) => (url.split('://')[1] ?? url).split('/')[0] ?? url;
+
+/** Rust's `{:?}` of a char made from one byte, as the hex crate reports a bad digit. */
+function charDebug(byte: number): string {
+  const escapes: Record<number, string> = { 0: '\\0', 9: '\\t', 10: '\\n', 13: '\\r', 39: "\\'", 92: '\\\\' };
+  if (escapes[byte]) return `'${escapes[byte]}'`;
+  if (byte < 0x20 || (byte >= 0x7f && byte < 0xa0)) return `'\\u{${byte.toString(16)}}'`;
+  return `'${String.fromCharCode(byte)}'`;
 }
 
-const startBody = z.object({
-  address: addressSchema,
-  chain_id: z.number().int().min(1),
-});
-const verifyBody = z.object({
-  request_id: z.string().min(1),
-  signature: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{130}$/, 'must be 0x followed by 130 hex digits')
-    .transform((s) => s as `0x${string}`),
-});
-
-function clientIp(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'local';
+/** The address a 65-byte `r‖s‖v` personal_sign signature over `message` recovers to, or an AuthError. */
+async function recoverSigner(message: string, signature: string): Promise<string> {
+  const digits = Buffer.from(signature.replace(/^(?:0x)+/, ''), 'utf8');
+  if (digits.length % 2 !== 0)
+    throw new AuthError('invalid_request', 'signature is not hex: Odd number of digits');
+  const bad = digits.findIndex((b) => !/[0-9a-fA-F]/.test(String.fromCharCode(b)));
+  if (bad >= 0) {
+    throw new AuthError(
+      'invalid_request',
+      `signature is not hex: Invalid character ${charDebug(digits[bad] as number)} at position ${bad}`,
+    );
+  }
+  const bytes = Buffer.from(digits.toString('latin1'), 'hex');
+  if (bytes.length !== 65) {
+    throw new AuthError('invalid_request', `signature must be 65 bytes, got ${bytes.length}`);
+  }
+  const v = bytes[64] as number;
+  if (![0, 1, 27, 28].includes(v)) throw new AuthError('invalid_request', `unsupported v byte: ${v}`);
+  const r = BigInt(`0x${bytes.subarray(0, 32).toString('hex')}`);
+  const s = BigInt(`0x${bytes.subarray(32, 64).toString('hex')}`);
+  if (r === 0n || s === 0n || r >= CURVE_N || s >= CURVE_N) {
+    throw new AuthError('invalid_request', 'bad sig bytes: signature error');
+  }
+  // The broker's secp256k1 library refuses a high-s signature while recovering.
+  if (s > CURVE_N / 2n) throw new AuthError('unauthorized', 'recover failed: signature error');
+  try {
+    const recovered = await recoverAddress({
+      hash: hashMessage(message),
+      signature: {
+        r: `0x${bytes.subarray(0, 32).toString('hex')}`,
+        s: `0x${bytes.subarray(32, 64).toString('hex')}`,
+        yParity: v % 27,
+      },
+    });
+    return recovered.toLowerCase();
+  } catch {
+    throw new AuthError('unauthorized', 'recover failed: signature error');
+  }
 }
 
 export function walletAuthRoutes(app: Hono, ctx: BrokerContext): void {
-  const { config, counters } = ctx;
-  const domain = new URL(config.issuer).host;
+  const { config } = ctx;
+  const enabled = () => config.authMethods.includes('wallet_sig');
+  const domain = hostOf(config.issuer);
+  const limit = config.requestBodyLimitBytes;
 
-  // Counts every sign-in call and files failures under the contract's three reasons.
-  async function attempt<T>(run: () => Promise<T>): Promise<T> {
-    counters.agentkeys_broker_auth_attempts_total++;
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401)
-        counters.agentkeys_broker_auth_failed_unauthorized_total++;
-      else if (error instanceof ApiError && error.message.startsWith('rate limited:')) {
-        counters.agentkeys_broker_auth_failed_rate_limited_total++;
-      } else counters.agentkeys_broker_auth_failed_other_total++;
-      throw error;
+  app.post('/v1/auth/wallet/start', async (c) => {
+    const body = await readJson<{ address: string; chain_id: bigint }>(c, startShape, limit);
+    if (!enabled()) {
+      throw badRequest('wallet_sig auth method is not enabled (set BROKER_AUTH_METHODS=wallet_sig,…)');
     }
-  }
+    const address = body.address.toLowerCase();
+    if (Buffer.byteLength(address) !== 42 || !/^0x[0-9a-f]{40}$/.test(address)) {
+      throw badRequest(`malformed address: ${address}`);
+    }
+    const requestId = `siwe-${randomBytes(16).toString('hex')}`;
+    const nonce = randomBytes(16).toString('hex');
+    const now = ctx.now();
+    const expiresAt = now + SIWE_TTL_SECONDS;
+    ctx.store.issueNonce(nonce, address, now, expiresAt);
+    const message = [
+      `${domain} wants you to sign in with your Ethereum account:`,
+      address,
+      '',
+      'Authenticate with AgentKeys broker.',
+      '',
+      `URI: ${config.issuer}`,
+      'Version: 1',
+      `Chain ID: ${body.chain_id}`,
+      `Nonce: ${nonce}`,
+      `Issued At: ${isoSeconds(now)}`,
+      `Expiration Time: ${isoSeconds(expiresAt)}`,
+      'Resources:',
+      '- urn:agentkeys:client:agentkeys',
+    ].join('\n');
+    ctx.pendingSiwe.set(requestId, { nonce, address, chainId: body.chain_id, message });
+    return c.json({
+      request_id: requestId,
+      expires_in_seconds: SIWE_TTL_SECONDS,
+      siwe_message: message,
+      nonce,
+      expires_at_iso: isoSeconds(expiresAt),
+    });
+  });
 
-  app.post('/v1/auth/wallet/start', (c) =>
-    attempt(async () => {
-      if (!config.authMethods.includes('wallet_sig')) {
-        throw badRequest('wallet_sig is not an enabled auth method (BROKER_AUTH_METHODS)');
-      }
-      const body = await readJson(c, startBody);
-      const ip = clientIp(c);
-      const now = ctx.now();
-      if (ctx.store.countChallengesSince(ip, now - 3600) >= config.rateLimitChallengesPerHourPerIp) {
-        throw new ApiError(
-          'bad_request',
-          `more than ${config.rateLimitChallengesPerHourPerIp} sign-in challenges from this address in an hour`,
-          'rate limited',
+  app.post('/v1/auth/wallet/verify', async (c) => {
+    const body = await readJson<{ request_id: string; signature: string }>(c, verifyShape, limit);
+    if (!enabled()) throw badRequest('wallet_sig auth method not enabled');
+    let address: string;
+    try {
+      // The challenge is spent before the signature is looked at: a bad signature burns it too.
+      const pending = ctx.pendingSiwe.get(body.request_id);
+      ctx.pendingSiwe.delete(body.request_id);
+      if (!pending) {
+        throw new AuthError(
+          'unauthorized',
+          `no pending wallet-sig challenge for request_id: ${body.request_id}`,
         );
       }
-      const requestId = `siwe-${ulid(now * 1000)}`;
-      const nonce = randomBytes(16).toString('hex');
-      const expiresAt = now + CHALLENGE_TTL_SECONDS;
-      const message = createSiweMessage({
-        address: body.address,
-        chainId: body.chain_id,
-        domain,
-        uri: config.issuer,
-        version: '1',
-        nonce,
-        statement: 'Sign in to the AgentKeys broker.',
-        issuedAt: new Date(now * 1000),
-        expirationTime: new Date(expiresAt * 1000),
-        requestId,
-      });
-      ctx.store.addSiweRequest({
-        request_id: requestId,
-        address: body.address,
-        chain_id: body.chain_id,
-        nonce,
-        message,
-        ip,
-        issued_at: now,
-        expires_at: expiresAt,
-      });
-      return c.json({
-        request_id: requestId,
-        siwe_message: message,
-        nonce,
-        expires_in_seconds: CHALLENGE_TTL_SECONDS,
-        expires_at_iso: new Date(expiresAt * 1000).toISOString(),
-      });
-    }),
-  );
-
-  app.post('/v1/auth/wallet/verify', (c) =>
-    attempt(async () => {
-      const body = await readJson(c, verifyBody);
-      const now = ctx.now();
-      const request = ctx.store.getSiweRequest(body.request_id);
-      if (!request) throw unauthorized('unknown sign-in request id; call /v1/auth/wallet/start first');
-      if (request.used_at !== null || !ctx.store.spendSiweRequest(request.request_id, now)) {
-        throw unauthorized('this sign-in request was already used; start a new one');
+      const spent = ctx.store.consumeNonce(pending.nonce, ctx.now());
+      if (spent.outcome === 'expired') {
+        throw new AuthError('expired', `siwe message expired (>= ${SIWE_TTL_SECONDS}s after issued_at)`);
       }
-      if (now > request.expires_at + config.ntpMaxSkewSeconds) {
-        throw expired('the sign-in request is past its expiration time; start a new one');
+      if (spent.outcome === 'missing') {
+        throw new AuthError('unauthorized', 'nonce already consumed or unknown — replay rejected');
       }
-      let signer: string;
-      try {
-        signer = (
-          await recoverMessageAddress({ message: request.message, signature: body.signature })
-        ).toLowerCase();
-      } catch {
-        throw unauthorized('the signature is not a valid secp256k1 signature');
+      const recovered = await recoverSigner(pending.message, body.signature);
+      if (recovered !== pending.address) {
+        throw new AuthError(
+          'unauthorized',
+          `signature does not recover to claimed address: claimed=${pending.address}, recovered=${recovered}`,
+        );
       }
-      if (signer !== request.address) {
-        throw unauthorized('the signature does not recover to the address that started this sign-in');
-      }
-      const omni = omniOf('evm', request.address);
-      ctx.store.rememberMaster(omni, 'evm', request.address, now);
-      const identity = {
-        omni_account: omni,
-        wallet_address: request.address,
-        identity_type: 'evm',
-        identity_value: request.address,
-      };
-      const session = await signSessionJwt(
-        ctx.sessionKey,
-        config.issuer,
-        identity,
-        now,
-        config.sessionJwtTtlSeconds,
-      );
-      return c.json({
-        session_jwt: session.jwt,
-        session_jwt_kid: ctx.sessionKey.kid,
-        expires_at: session.exp,
-        ...identity,
-      });
-    }),
-  );
+      address = pending.address;
+    } catch (error) {
+      throw error instanceof AuthError ? error.toBroker() : error;
+    }
+    const now = ctx.now();
+    const omni = omniOf('evm', address);
+    try {
+      ctx.store.bindMasterWallet(omni, address, now);
+    } catch (error) {
+      throw internal(`wallet bind: ${(error as Error).message}`);
+    }
+    const identity = {
+      omni_account: omni,
+      wallet_address: address,
+      identity_type: 'evm',
+      identity_value: address,
+    };
+    const session = signSessionJwt(ctx.sessionKey, config.issuer, identity, now, config.sessionJwtTtlSeconds);
+    return c.json({
+      session_jwt: session.jwt,
+      session_jwt_kid: ctx.sessionKey.kid,
+      expires_at: session.exp,
+      omni_account: omni,
+      wallet_address: address,
+      identity_type: 'evm',
+      identity_value: address,
+    });
+  });
 }

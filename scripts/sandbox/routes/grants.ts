@@ -1,63 +1,92 @@
 // POST /v1/grant/create, GET /v1/grant/list, POST /v1/grant/revoke: records only, never consumed by a mint.
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
 import type { BrokerContext } from '../context.ts';
-import { addressSchema, badRequest, bearerToken, readJson } from '../http.ts';
-import { verifySessionJwt } from '../tokens.ts';
-import { ulid } from './auth-wallet.ts';
+import { badRequest, readJson } from '../http.ts';
+import { json } from '../json.ts';
+import { i64, rustDebug, str, struct } from '../serde.ts';
+import { session, sessionAuth } from '../session.ts';
+import { signGrantProof } from '../tokens.ts';
 
-const createBody = z.object({
-  daemon_address: addressSchema,
-  service: z.string().trim().min(1, 'must not be empty'),
-  scope_path: z.string().trim().min(1, 'must not be empty'),
-  expires_at: z.number().int(),
-  max_uses: z.number().int().min(1, 'must be at least 1'),
-});
-const revokeBody = z.object({ grant_id: z.string().min(1) });
+const createShape = struct('GrantCreateBody', [
+  { name: 'daemon_address', shape: str },
+  { name: 'service', shape: str },
+  { name: 'scope_path', shape: str },
+  { name: 'expires_at', shape: i64 },
+  { name: 'max_uses', shape: i64 },
+]);
+const revokeShape = struct('GrantRevokeBody', [{ name: 'grant_id', shape: str }]);
+
+interface CreateBody {
+  daemon_address: string;
+  service: string;
+  scope_path: string;
+  expires_at: bigint;
+  max_uses: bigint;
+}
+
+/** The master behind the session JWT a grant or wallet-link route requires. */
+export const sessionOwner = (c: Context) => session(c).claims().agentkeys.omni_account;
+
+/** The session check of the grant and wallet-link routes, with their shared 401 message. */
+export const ownerAuth = (ctx: BrokerContext) =>
+  sessionAuth(ctx, { missing: 'missing or malformed Authorization header' });
 
 export function grantRoutes(app: Hono, ctx: BrokerContext): void {
-  const caller = async (c: Context) =>
-    (await verifySessionJwt(ctx.sessionKey, ctx.config.issuer, bearerToken(c), ctx.now())).omni_account;
+  const limit = ctx.config.requestBodyLimitBytes;
+  const auth = ownerAuth(ctx);
 
-  app.post('/v1/grant/create', async (c) => {
-    const owner = await caller(c);
-    const body = await readJson(c, createBody);
+  app.post('/v1/grant/create', auth, async (c) => {
+    const body = await readJson<CreateBody>(c, createShape, limit);
+    const master = sessionOwner(c);
+    const daemon = body.daemon_address;
+    if (!daemon.startsWith('0x') || Buffer.byteLength(daemon) < 6) {
+      throw badRequest('daemon_address must be a 0x-prefixed address');
+    }
+    if (body.service === '' || body.scope_path === '')
+      throw badRequest('service + scope_path must be non-empty');
+    if (body.max_uses < 1n) throw badRequest('max_uses must be >= 1');
     const now = ctx.now();
-    if (body.expires_at <= now) throw badRequest('expires_at: must be in the future (unix seconds)');
+    if (body.expires_at <= BigInt(now)) {
+      throw badRequest(`expires_at (${body.expires_at}) must be in the future (now=${now})`);
+    }
     const grant = {
-      grant_id: `grn-${ulid(now * 1000)}`,
-      master_omni_account: owner,
+      grant_id: `grn-${randomBytes(12).toString('base64url')}`,
+      master_omni_account: master,
+      daemon_address: daemon,
+      service: body.service,
+      scope_path: body.scope_path,
       granted_at: now,
-      ...body,
+      expires_at: body.expires_at,
+      max_uses: body.max_uses,
     };
-    // A digest of the recorded fields, so a later audit can tell the row was not altered.
-    const audit_proof = createHash('sha256').update(JSON.stringify(grant)).digest('hex');
+    const audit_proof = signGrantProof(ctx.sessionKey, ctx.config.issuer, grant);
     ctx.store.addGrant({ ...grant, audit_proof });
-    return c.json({
+    return json(c, {
       grant_id: grant.grant_id,
       audit_proof,
       granted_at: now,
-      expires_at: grant.expires_at,
-      max_uses: grant.max_uses,
+      expires_at: body.expires_at,
+      max_uses: body.max_uses,
     });
   });
 
-  app.get('/v1/grant/list', async (c) => {
-    const owner = await caller(c);
-    return c.json({ owner, grants: ctx.store.listGrants(owner) });
+  app.get('/v1/grant/list', auth, (c) => {
+    const master = sessionOwner(c);
+    return json(c, { owner: master, grants: ctx.store.listGrants(master) });
   });
 
-  app.post('/v1/grant/revoke', async (c) => {
-    const owner = await caller(c);
-    const { grant_id } = await readJson(c, revokeBody);
-    const grant = ctx.store.getGrant(grant_id);
-    // Unknown and foreign grants get the same answer so ids of other masters cannot be probed.
-    if (!grant || grant.master_omni_account !== owner) throw badRequest(`no grant ${grant_id} of yours`);
+  app.post('/v1/grant/revoke', auth, async (c) => {
+    const { grant_id } = await readJson<{ grant_id: string }>(c, revokeShape, limit);
+    const master = sessionOwner(c);
+    if (grant_id.trim() === '') throw badRequest('grant_id required');
     const now = ctx.now();
-    if (grant.revoked_at !== null || !ctx.store.revokeGrant(grant_id, now)) {
-      throw badRequest(`grant ${grant_id} is already revoked`);
+    // Unknown, foreign and already revoked get one answer, so grant ids of other masters cannot be probed.
+    if (!ctx.store.revokeGrant(grant_id, master, now)) {
+      throw badRequest(
+        `grant_id ${rustDebug(grant_id)} not found, not owned by this master, or already revoked`,
+      );
     }
-    return c.json({ grant_id, revoked_at: now });
+    return json(c, { grant_id, revoked_at: now });
   });
 }

@@ -1,71 +1,73 @@
-// POST /v1/wallet/link, GET /v1/wallet/links, POST /v1/wallet/recover/lookup.
-import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+// POST /v1/wallet/link, GET /v1/wallet/links, POST /v1/wallet/recover/lookup. Identities are stored as
+// given (no case folding, any non-empty type); the first master to link one keeps it.
+import type { Hono } from 'hono';
 import type { BrokerContext } from '../context.ts';
-import { badRequest, bearerToken, notFound, readJson, unauthorized } from '../http.ts';
-import { omniOf, verifySessionJwt } from '../tokens.ts';
+import { badRequest, readJson, unauthorized } from '../http.ts';
+import { str, struct } from '../serde.ts';
+import { ownerAuth, sessionOwner } from './grants.ts';
 
-const identityBody = z
-  .object({
-    identity_type: z.enum(['evm', 'email', 'oauth2_google']),
-    identity_value: z.string().trim().min(1, 'must not be empty'),
-  })
-  .transform((v, issue) => {
-    // Normalised the way sign-in produces them, so one identity always maps to one omni.
-    const value = v.identity_type === 'oauth2_google' ? v.identity_value : v.identity_value.toLowerCase();
-    if (v.identity_type === 'evm' && !/^0x[0-9a-f]{40}$/.test(value)) {
-      issue.addIssue({
-        code: 'custom',
-        path: ['identity_value'],
-        message: 'an evm identity is a 0x address',
-      });
-    }
-    if (v.identity_type === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) {
-      issue.addIssue({ code: 'custom', path: ['identity_value'], message: 'not an email address' });
-    }
-    return {
-      identity_type: v.identity_type,
-      identity_value: value,
-      identity_omni: omniOf(v.identity_type, value),
-    };
-  });
+const identityFields = [
+  { name: 'identity_type', shape: str },
+  { name: 'identity_value', shape: str },
+];
+const linkShape = struct('WalletLinkBody', identityFields);
+const lookupShape = struct('RecoverLookupBody', identityFields);
+
+interface Identity {
+  identity_type: string;
+  identity_value: string;
+}
+
+const checkIdentity = (i: Identity) => {
+  if (i.identity_type.trim() === '' || i.identity_value.trim() === '') {
+    throw badRequest('identity_type + identity_value must be non-empty');
+  }
+};
 
 export function walletLinkRoutes(app: Hono, ctx: BrokerContext): void {
-  const caller = async (c: Context) =>
-    (await verifySessionJwt(ctx.sessionKey, ctx.config.issuer, bearerToken(c), ctx.now())).omni_account;
+  const limit = ctx.config.requestBodyLimitBytes;
+  const auth = ownerAuth(ctx);
 
-  app.post('/v1/wallet/link', async (c) => {
-    const master = await caller(c);
-    const identity = await readJson(c, identityBody);
-    if (identity.identity_omni === master) throw badRequest('that identity is the signed-in master itself');
-    const existing = ctx.store.getLink(identity.identity_omni);
-    if (existing && existing.master_omni !== master)
-      throw unauthorized('that identity is linked to another master');
-    if (!existing && ctx.store.isMaster(identity.identity_omni)) {
-      throw unauthorized('that identity is another master account');
+  app.post('/v1/wallet/link', auth, async (c) => {
+    const body = await readJson<Identity>(c, linkShape, limit);
+    const master = sessionOwner(c);
+    checkIdentity(body);
+    const owner = ctx.store.ownerOf(body.identity_type, body.identity_value);
+    if (owner !== undefined && owner !== master) {
+      throw unauthorized(`identity already linked to a different master (${owner})`);
     }
-    const row = existing ?? { ...identity, master_omni: master, linked_at: ctx.now() };
-    if (!existing) ctx.store.addLink(row);
+    const now = ctx.now();
+    ctx.store.link(master, body.identity_type, body.identity_value, now);
+    // A repeat link keeps the first row but answers with the time of this call.
     return c.json({
+      linked: true,
       omni_account: master,
-      identity_type: row.identity_type,
-      identity_value: row.identity_value,
-      identity_omni: row.identity_omni,
-      linked_at: row.linked_at,
+      identity_type: body.identity_type,
+      identity_value: body.identity_value,
+      linked_at: now,
     });
   });
 
-  app.get('/v1/wallet/links', async (c) => {
-    const master = await caller(c);
-    const links = ctx.store.listLinks(master).map(({ master_omni: _, ...link }) => link);
-    return c.json({ omni_account: master, links });
+  app.get('/v1/wallet/links', auth, (c) => {
+    const master = sessionOwner(c);
+    return c.json({ owner: master, links: ctx.store.listLinks(master) });
   });
 
   app.post('/v1/wallet/recover/lookup', async (c) => {
-    const identity = await readJson(c, identityBody);
-    const link = ctx.store.getLink(identity.identity_omni);
-    if (link) return c.json({ omni_account: link.master_omni });
-    if (ctx.store.isMaster(identity.identity_omni)) return c.json({ omni_account: identity.identity_omni });
-    throw notFound('no account is linked to that identity');
+    const body = await readJson<Identity>(c, lookupShape, limit);
+    checkIdentity(body);
+    const owner = ctx.store.ownerOf(body.identity_type, body.identity_value);
+    if (owner !== undefined) {
+      return c.json({
+        linked: true,
+        omni_account: owner,
+        next_step: 'Have the master OmniAccount sign POST /v1/grant/create for your new daemon address.',
+      });
+    }
+    return c.json({
+      linked: false,
+      next_step:
+        'Identity not linked to any master. Re-authenticate with the master via /v1/auth/* and call /v1/wallet/link first.',
+    });
   });
 }

@@ -41,7 +41,7 @@ export function readYamlFile<T>(relativePath: string): T {
 }
 
 export interface EnvFile {
-  groups: { id: string; vars: { name: string; anchor?: string }[] }[];
+  groups: { id: string; readBy?: string; vars: { name: string; anchors?: string[] }[] }[];
 }
 
 export interface DriftFile {

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/needs.ts';
 import {
   childEnv,
   hasStackTrace,
@@ -30,9 +31,28 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const ids = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
+const ids = [
+  'b1',
+  'b2',
+  'b3',
+  'b4',
+  'b5',
+  '01',
+  '02',
+  '03',
+  '04',
+  '05',
+  '06',
+  '07',
+  '08',
+  '09',
+  '10',
+  '11',
+  '12',
+];
 
-describe('npm run runbook -- stage7 on the sandbox', () => {
+describeWith('moto', 'npm run runbook -- stage7 on the sandbox', () => {
+  // From an empty host folder: the bring-up (B1–B5) first, then the verification steps against its broker.
   it('runs every step top to bottom, exits 0 and writes the JSON report', async () => {
     const file = path.join(reports, 'run.json');
     const run = await runCli(['stage7', '--report', file], env);
@@ -56,7 +76,7 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
     // One line per step with its status and duration.
     for (const id of ids) expect(run.stdout).toMatch(new RegExp(`^. ${id} .+: (passed|changed) in \\d`, 'm'));
     expect(run.stdout).toMatch(/moto|emulator/);
-  });
+  }, 120_000);
 
   it('--step 07 first runs the steps that produce what 07 needs, and nothing else', async () => {
     const file = path.join(reports, 'step7.json');
@@ -135,7 +155,7 @@ describe('npm run runbook -- stage7 on the sandbox', () => {
 
   it('writes JUnit XML with one testcase per step', async () => {
     const file = path.join(reports, 'run.xml');
-    const run = await runInProcess(['stage7', '--to', '03', '--report', file], env);
+    const run = await runInProcess(['stage7', '--from', '01', '--to', '03', '--report', file], env);
     expect(run.code).toBe(0);
     const xml = readFileSync(file, 'utf8');
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);

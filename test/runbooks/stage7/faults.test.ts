@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs, titled } from '../../helpers/needs.ts';
 import {
   childEnv,
   hasStackTrace,
@@ -88,7 +89,9 @@ async function brokerSigned(claims: Record<string, unknown>, kid = 'v1-test') {
 
 // Each fault starts one or two runner processes, all at once: on a busy 2-core machine that takes longer
 // than vitest's default per-test time, which says nothing about the runner.
-describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
+const moto = needs('moto');
+
+describe.skipIf(!moto.ok).concurrent(titled('Stage 7 runbook faults', moto), { timeout: 120_000 }, () => {
   it('broker down: preflight exits 2 and names the unreachable URL', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -147,13 +150,13 @@ describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
           ? json(503, {
               status: 'unready',
               degraded: false,
-              ready: ['audit-db'],
+              ready: ['auth/wallet_sig', 'wallet/client_keystore'],
               checks: [
                 {
-                  name: 'oidc-keypair',
+                  name: 'audit/sqlite',
                   status: 'unready',
-                  detail: 'key file missing',
-                  docs: '/operator-runbook-stage7#readyz-oidc-keypair',
+                  reason: 'sqlite at /var/lib/agentkeys/audit.sqlite is not writable',
+                  docs: 'https://docs.agentkeys.dev/operator-runbook-stage7#audit-sqlite',
                 },
               ],
             })
@@ -162,8 +165,8 @@ describe.concurrent('Stage 7 runbook faults', { timeout: 120_000 }, () => {
     expectExplained(run, {
       code: 1,
       step: '02',
-      cause: /oidc-keypair: unready — key file missing/,
-      anchor: 'readyz-oidc-keypair',
+      cause: /audit\/sqlite: unready — sqlite at \/var\/lib\/agentkeys\/audit\.sqlite is not writable/,
+      anchor: 'audit-sqlite',
     });
   });
 

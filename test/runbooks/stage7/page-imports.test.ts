@@ -8,7 +8,9 @@ import { ROOT } from '../helpers.ts';
 
 const PAGE = 'docs/operator-runbook-stage7.md';
 const STEP_DIR = 'runbooks/stage7';
-const stepFiles = readdirSync(path.join(ROOT, STEP_DIR)).filter((f) => /^\d\d-.+\.ts$/.test(f));
+const stepFiles = readdirSync(path.join(ROOT, STEP_DIR)).filter((f) => /^(\d\d|b\d)-.+\.ts$/.test(f));
+/** How the page numbers a step: 7 for `07`, B1 for `b1`. */
+const label = (id: string) => (/^\d+$/.test(id) ? String(Number(id)) : id.toUpperCase());
 
 function markdownFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((d) => {
@@ -48,11 +50,13 @@ describe('runbook pages import the step scripts', () => {
     const text = readFileSync(path.join(ROOT, PAGE), 'utf8');
     const step = runbook.steps.find((s) => `${s.id}-${s.slug}.ts` === file);
     expect(step, `${file} is not in runbooks/stage7/index.ts`).toBeDefined();
-    const heading = new RegExp(`^## Step ${Number(step?.id)} — (.+) \\{#${step?.doc}\\}$`, 'm').exec(text);
-    expect(heading, `no "## Step ${Number(step?.id)} — … {#${step?.doc}}" heading`).not.toBeNull();
+    const heading = new RegExp(`^## Step ${label(step?.id ?? '')} — (.+) \\{#${step?.doc}\\}$`, 'm').exec(
+      text,
+    );
+    expect(heading, `no "## Step ${label(step?.id ?? '')} — … {#${step?.doc}}" heading`).not.toBeNull();
     expect(heading?.[1]).toBe(step?.title);
     const section = text.slice(heading?.index).split(/^## /m)[1] ?? '';
-    expect(section, `the Step ${Number(step?.id)} section does not import ${file}`).toMatch(
+    expect(section, `the Step ${label(step?.id ?? '')} section does not import ${file}`).toMatch(
       new RegExp(`^<<< \\.\\./${STEP_DIR}/${file.replace('.', '\\.')}(?:[{#\\s]|$)`, 'm'),
     );
   });
@@ -75,9 +79,14 @@ describe('runbook pages import the step scripts', () => {
     const linked = new Set([
       ...runbook.steps.map((s) => s.doc),
       ...[...source.matchAll(/anchor: '([\w-]+)'/g)].map((m) => m[1] as string),
-      // Readiness checks link as readyz-<check name>.
-      ...['oidc-keypair', 'session-keypair', 'audit-db', 'issuer'].map((c) => `readyz-${c}`),
+      // A readiness check without a docs link (the broker always sends one) falls back to its name with
+      // `/` and `_` as `-`: the default build's three checks.
+      ...['auth/wallet_sig', 'wallet/client_keystore', 'audit/sqlite'].map((c) => c.replace(/[/_]/g, '-')),
+      // Anchors the bring-up names for the broker's plain start-up errors (b5-start.ts, b3-env-file.ts).
+      ...[...source.matchAll(/^\s+\[\/.+\/, '([\w-]+)'\],$/gm)].map((m) => m[1] as string),
+      ...[...source.matchAll(/^\s+BROKER_\w+: '([\w-]+)',$/gm)].map((m) => m[1] as string),
     ]);
+    // Readiness checks link to the anchor in their `docs` field; test/pages/anchors.test.ts checks those.
     expect([...linked].filter((a) => !onPage.has(a))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 // Secret canary: run the Stage 7 runbook with known secrets (and learn the ones minted on the way from
 // the wire) and prove none reaches stdout, stderr, a report, a file or any process's arguments.
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/needs.ts';
 import {
   childEnv,
   type RunResult,
@@ -13,6 +14,7 @@ import {
   type TestProxy,
   type TestSandbox,
   tempDir,
+  watchArgv,
 } from '../helpers.ts';
 
 const CANARY_KEY = `0x${'c0ffee'.repeat(10)}abcd`;
@@ -42,26 +44,6 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-/** Reads every process's argv from /proc until `done` settles. */
-async function watchArgv<T>(done: Promise<T>): Promise<{ result: T; argv: Set<string> }> {
-  const argv = new Set<string>();
-  let finished = false;
-  const settled = done.finally(() => {
-    finished = true;
-  });
-  while (!finished) {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        argv.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-      } catch {
-        // The process ended between listing and reading.
-      }
-    }
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  return { result: await settled, argv };
-}
-
 /** Secrets that crossed the wire: session and OIDC JWTs from the broker, AWS keys from STS. */
 function wireSecrets() {
   const sessions = new Set<string>();
@@ -89,12 +71,14 @@ function expectNoSecret(places: Record<string, string>, secrets: string[]) {
   }
 }
 
-describe('secret canary', () => {
+describeWith('moto', 'secret canary', () => {
   it('keeps the wallet key, JWTs and AWS keys out of output, reports, files and argv', async () => {
     const before = new Set(readdirSync(dir));
     const json = path.join(dir, 'canary.json');
     const env = childEnv({ AGENTKEYS_SANDBOX_DIR: dir, AGENTKEYS_WALLET_PRIVATE_KEY: CANARY_KEY });
-    const { result: run, argv } = await watchArgv<RunResult>(runCli(['stage7', '--report', json], env));
+    const { result: run, argv } = await watchArgv<RunResult>(
+      runCli(['stage7', '--from', '01', '--report', json], env),
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
     const { sessions, oidc, aws } = wireSecrets();
@@ -112,8 +96,14 @@ describe('secret canary', () => {
       },
       secrets,
     );
-    // The runner wrote only the report: nothing else appeared in the sandbox folder.
-    expect(readdirSync(dir).filter((f) => !before.has(f))).toEqual(['canary.json']);
+    // The runner wrote only the report and its run state (what step 4 created, for clean-up), and the
+    // run state holds no secret either.
+    expect(readdirSync(dir).filter((f) => !before.has(f))).toEqual(['canary.json', 'runbook']);
+    const state = readdirSync(path.join(dir, 'runbook'), { recursive: true, encoding: 'utf8' })
+      .map((f) => path.join(dir, 'runbook', f))
+      .filter((f) => statSync(f).isFile());
+    expect(state.map((f) => path.basename(f))).toEqual(['created.json']);
+    expectNoSecret(Object.fromEntries(state.map((f) => [f, readFileSync(f, 'utf8')])), secrets);
 
     // A session JWT handed in through the environment stays just as hidden, in JUnit reports too.
     const session = [...sessions][0] as string;

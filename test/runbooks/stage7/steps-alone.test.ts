@@ -2,7 +2,8 @@
 // variable, running its producers first and exiting 0.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/needs.ts';
 import { childEnv, hasStackTrace, ROOT, runScript, startTestSandbox, type TestSandbox } from '../helpers.ts';
 
 const STEP_FILES = readdirSync(path.join(ROOT, 'runbooks/stage7'))
@@ -19,7 +20,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-describe('each Stage 7 step file alone', () => {
+describeWith('moto', 'each Stage 7 step file alone', () => {
   it('has the twelve agreed files', () => {
     expect(STEP_FILES).toEqual([
       '01-preflight.ts',
