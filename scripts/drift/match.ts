@@ -19,7 +19,10 @@ export function splitEndpoint(value: string): { method?: string; path: string } 
   return m ? { method: (m[1] as string).toUpperCase(), path: m[2] as string } : { path: value.trim() };
 }
 
-const isParam = (seg: string) => /^\{[^}]+\}$/.test(seg) || /^:\w+$/.test(seg);
+/** `{id}`, `:id`, or a template literal's `${id}` (a path written in TypeScript code). */
+const isParam = (seg: string) => /^\$?\{[^}]+\}$/.test(seg) || /^:\w+$/.test(seg);
+/** `*` or `**`: any one segment, or (last) any rest of the path. */
+const isWildcard = (seg: string) => seg === '*' || seg === '**';
 
 /** Regex source for a templated path; parameters match one segment. */
 export function pathPattern(p: string): string {
@@ -29,19 +32,50 @@ export function pathPattern(p: string): string {
     .join('/');
 }
 
-/** A test for "names one of these routes", with exact paths looked up first. */
+/**
+ * A test for "names one of these routes", with exact paths looked up first. A path ending in `/*` (or `/**`)
+ * names a prefix: it is known when some route continues it by at least one segment.
+ */
 export function routeMatcher(paths: string[]): (p: string) => boolean {
   const exact = new Set(paths.map((p) => p.replace(/\/+$/, '')));
   const templated = paths.filter((p) => p.split('/').some(isParam));
-  return (p) => exact.has(p.replace(/\/+$/, '')) || templated.some((t) => samePath(t, p));
+  return (p) => {
+    if (p.split('/').some(isWildcard)) return paths.some((known) => underPrefix(p, known));
+    if (exact.has(p.replace(/\/+$/, ''))) return true;
+    // Code builds paths with `${expression}`, which may stand for a concrete segment of a route, too; a
+    // documented `{param}` stays a parameter, which only a templated route has.
+    return (p.includes('${') ? paths : templated).some((t) => samePath(t, p));
+  };
 }
+
+/** A segment with a `${expression}` inside literal text (`v${n}.json`): the expression stands for any text. */
+function templateFits(template: string, segment: string): boolean {
+  if (!template.includes('${')) return false;
+  const source = template
+    .split(/\$\{[^}]*\}/)
+    .map(escapeRegExp)
+    .join('.+');
+  return new RegExp(`^${source}$`).test(segment);
+}
+
+const sameSegment = (x: string, y: string) =>
+  x === y || isParam(x) || isParam(y) || templateFits(x, y) || templateFits(y, x);
 
 /** Whether two templated/concrete paths name the same route. */
 export function samePath(a: string, b: string): boolean {
   const sa = a.replace(/\/+$/, '').split('/');
   const sb = b.replace(/\/+$/, '').split('/');
   if (sa.length !== sb.length) return false;
-  return sa.every((x, i) => x === sb[i] || isParam(x) || isParam(sb[i] as string));
+  return sa.every((x, i) => sameSegment(x, sb[i] as string));
+}
+
+// Whether `route` is one of the routes a wildcard path stands for: `/v1/cap/*` (any rest), `/v1/*/list`.
+function underPrefix(wildcard: string, route: string): boolean {
+  const sw = wildcard.replace(/\/+$/, '').split('/');
+  const sr = route.replace(/\/+$/, '').split('/');
+  const rest = isWildcard(sw[sw.length - 1] as string);
+  if (rest ? sr.length < sw.length : sr.length !== sw.length) return false;
+  return sw.every((x, i) => isWildcard(x) || sameSegment(x, sr[i] as string));
 }
 
 const endpointCache = new Map<string, RegExp>();
