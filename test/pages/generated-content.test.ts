@@ -36,6 +36,15 @@ function rows(root: HTMLElement): { cells: string[]; codes: string[]; row: HTMLE
   }));
 }
 
+/** The retired page's headed entries: the surface in the heading, the facts as cells. */
+function retiredEntries(root: HTMLElement): ReturnType<typeof rows> {
+  return root.querySelectorAll('section.retired-entry').map((entry) => ({
+    codes: entry.querySelectorAll('h3 code').map((c) => c.textContent.trim()),
+    cells: entry.querySelectorAll('dd').map((dd) => dd.textContent),
+    row: entry,
+  }));
+}
+
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 describe('generated reference pages', () => {
@@ -47,7 +56,7 @@ describe('generated reference pages', () => {
   beforeAll(async () => {
     apiRows = rows(content(await page('reference/broker-api')));
     envPage = content(await page('reference/env'));
-    retiredRows = rows(content(await page('retired')));
+    retiredRows = retiredEntries(content(await page('retired')));
     const runbook = content(await page('operator-runbook-stage7'));
     const section = runbook.querySelector('.runbook-env');
     if (!section) throw new Error('the runbook page has no generated environment tables (.runbook-env)');

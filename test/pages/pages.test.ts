@@ -94,7 +94,9 @@ describe('links and front matter', () => {
       const href = a.getAttribute('href') ?? '';
       if (/^[a-z]+:/i.test(href) || !href.includes('#')) continue;
       const [target, fragment] = href.split('#') as [string, string];
-      const targetPath = target === '' ? path : target.replace(/^\.?\//, '').replace(/\.html$/, '');
+      // `/#x` is the home page; `` is this page.
+      const targetPath =
+        target === '' ? path : target.replace(/^\.?\//, '').replace(/\.html$/, '') || 'index';
       const targetIds = targetPath === path ? ids(get(path)) : ids(await page(targetPath));
       if (!targetIds.has(decodeURIComponent(fragment))) broken.push(href);
     }

@@ -66,8 +66,9 @@ describe('the dev server npm start serves', () => {
     async (link) => {
       const { page, problems } = await open(link);
       try {
-        // The dev server renders on the client: the h1 exists once the app has mounted.
-        await page.locator('.vp-doc h1').first().waitFor({ timeout: 60_000 });
+        // The dev server renders on the client: the h1 exists once the app has mounted (the home page's is
+        // its hero's name, outside the document body).
+        await page.locator('h1').first().waitFor({ timeout: 60_000 });
         // Diagrams load their own modules after the page; they count too.
         await page.waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
           timeout: 60_000,

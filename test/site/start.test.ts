@@ -2,13 +2,13 @@
 // the embedded sandbox and stops cleanly on SIGINT.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, startTestSandbox } from '../runbooks/helpers.ts';
+import { runbook } from '../../runbooks/stage7/index.ts';
 import { repoRoot } from './helpers/site-build.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -84,7 +84,7 @@ describe('npm start', () => {
           reject(new Error(`start exited early:\n${stdout}`));
         });
       });
-      expect(stdout).toMatch(/stage7: 12 steps — .* 0 skipped/);
+      expect(stdout).toMatch(new RegExp(`stage7: ${runbook.steps.length} steps — .* 0 skipped`));
       expect(stdout).toContain(`Stage 7 runbook passed. The site stays up at ${url}/`);
       expect((await fetch(`${url}/operator-runbook-stage7`)).status).toBe(200);
       const exited = once(child, 'exit');
@@ -97,16 +97,13 @@ describe('npm start', () => {
   }, 120_000);
 
   it('links a failed step to its section on the site it serves, and keeps serving', async () => {
-    // A sandbox whose mint answers 500 (through a proxy the runner finds in state.json): step 6 fails,
-    // and its "Read:" line is the one to check.
-    const sandbox = await startTestSandbox({ moto: false });
-    const proxy = await startProxy(sandbox.state.brokerUrl);
-    proxy.intercept = (_request, url) =>
-      url.pathname === '/v1/mint-oidc-jwt' ? new Response('{}', { status: 500 }) : undefined;
+    // The host folder already holds an OIDC key file that is not a key: step B2 refuses to overwrite it and
+    // fails, and its "Read:" line is the one to check.
     const dir = await mkdtemp(join(tmpdir(), 'start-failing-'));
+    const keys = join(dir, 'host/var/lib/agentkeys/keys');
+    mkdirSync(keys, { recursive: true });
+    writeFileSync(join(keys, 'oidc-keypair.json'), '{}\n', { mode: 0o600 });
     try {
-      writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...sandbox.state, brokerUrl: proxy.url }));
-      copyFileSync(join(sandbox.dir, 'test-wallet.json'), join(dir, 'test-wallet.json'));
       const child = start(['--port', '0'], { AGENTKEYS_SANDBOX_DIR: dir });
       let output = '';
       child.stderr.on('data', (chunk) => (output += chunk));
@@ -118,16 +115,16 @@ describe('npm start', () => {
         child.once('exit', () => reject(new Error(`start exited early:\n${output}`)));
         check();
       });
-      expect(output).toContain(`Read: ${url}/operator-runbook-stage7#step-6-mint-oidc-jwt`);
+      expect(output).toContain('Step b2 (Generate the signing keys) failed');
+      expect(output).toContain(`Read: ${url}/operator-runbook-stage7#oidc-keypair`);
       expect(output).toContain(`Stage 7 runbook ended with exit code 1. The site stays up at ${url}/`);
       expect((await fetch(`${url}/operator-runbook-stage7`)).status).toBe(200);
+      expect(readFileSync(join(keys, 'oidc-keypair.json'), 'utf8')).toBe('{}\n');
       const exited = once(child, 'exit');
       child.kill('SIGINT');
       const [code] = await exited;
       expect(code).toBe(1);
     } finally {
-      await proxy.close();
-      await sandbox.stop();
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);

@@ -6,7 +6,9 @@ export function sidebarLinks(): string[] {
   const links: string[] = [];
   const walk = (items: { link?: string; items?: unknown[] }[]) => {
     for (const item of items) {
-      if (item.link) links.push(item.link);
+      // An entry may point at a section of a page (`/#new-here`): the page is what is visited.
+      const link = item.link?.replace(/#.*$/, '');
+      if (link && !links.includes(link)) links.push(link);
       if (item.items) walk(item.items as { link?: string; items?: unknown[] }[]);
     }
   };
@@ -15,7 +17,7 @@ export function sidebarLinks(): string[] {
 }
 
 export function allPages(): string[] {
-  return ['/', ...sidebarLinks(), '/archived/'];
+  return [...new Set(['/', ...sidebarLinks(), '/archived/'])];
 }
 
 /** The built HTML file that serves a clean URL. */
