@@ -7,8 +7,9 @@ export default defineConfig({
     // `npm test` inside `npm test` on one small suite instead of recursing into the whole suite.
     include: process.env.AGENTKEYS_TEST_INCLUDE?.split(',') ?? ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/fixtures/**'],
+    // The drift checker runs as built JavaScript (npm run build); tests that spawn it need a fresh build.
     // One site build per run, made on first request and shared through provide/inject.
-    globalSetup: ['test/site/global-setup.ts'],
+    globalSetup: ['test/drift/build.setup.ts', 'test/site/global-setup.ts'],
     pool: 'forks',
     // Generous: a test that waits on a child process must not fail on a busy 2-core machine for time alone.
     testTimeout: 60_000,

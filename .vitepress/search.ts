@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
-import { buildEnvView } from './data/env.ts';
-import { buildApiView } from './data/openapi.ts';
-import { buildRetiredView } from './data/retired.ts';
+import { buildApiView, buildEnvView, buildRetiredView } from '../scripts/registries/index.ts';
 
 interface RenderEnv {
   path: string;

@@ -26,6 +26,8 @@ if [ "$ci" = true ] && ! have_moto; then
 fi
 
 npm ci --loglevel=warn --no-fund --no-audit
+# The drift checker runs as plain JavaScript (dist/drift/); npm's prepare builds it too, unless scripts are off.
+npm run build --silent
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)

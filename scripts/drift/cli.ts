@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ArgsError, type FlagSpecs, parseFlags } from '../lib/args.ts';
 import { check } from './check.ts';
 import { DriftUsageError, type SurfaceKind } from './config.ts';
+import { noticeAt } from './files.ts';
 import { mentions } from './mentions.ts';
 import { toGithub } from './reporters/github.ts';
 import { toJson } from './reporters/json.ts';
@@ -13,6 +14,7 @@ import { buildManifest } from './sources.ts';
 
 const USAGE = `Usage:
   npm run drift -- [paths…] [--root DIR] [--config FILE] [--format pretty|json|sarif|github] [--source NAME=DIR]
+                   [--cache] [--cache-location FILE|DIR/]
   npm run drift -- index DIR > FILE.json
   npm run drift -- mentions "<surface>" [--kind endpoint|file|symbol|env|header|term] [--format pretty|json]
 
@@ -28,6 +30,8 @@ const FLAGS: FlagSpecs = {
   format: { type: 'string', default: 'pretty' },
   source: { type: 'string', multiple: true },
   kind: { type: 'string' },
+  cache: { type: 'boolean' },
+  'cache-location': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -44,6 +48,8 @@ function parse(argv: string[]) {
         format: string;
         source?: string[];
         kind?: string;
+        cache?: boolean;
+        'cache-location'?: string;
         help?: boolean;
       },
       positionals,
@@ -87,7 +93,15 @@ export async function main(
     if (!m) throw new DriftUsageError(`--source ${s}: write --source NAME=DIR`);
     sources[m[1] as string] = m[2] as string;
   }
-  const options = { root: values.root, config: values.config, sources, paths: positionals };
+  const options = {
+    root: values.root,
+    config: values.config,
+    sources,
+    paths: positionals,
+    // A cache location says where to keep the cache, and so asks for one.
+    cache: values.cache === true || values['cache-location'] !== undefined,
+    cacheLocation: values['cache-location'],
+  };
 
   if (positionals[0] === 'index') {
     const dir = positionals[1];
@@ -108,11 +122,18 @@ export async function main(
     const kinds = ['endpoint', 'file', 'symbol', 'env', 'header', 'term'];
     if (values.kind && !kinds.includes(values.kind))
       throw new DriftUsageError(`--kind ${values.kind}: use one of ${kinds.join(', ')}`);
-    const r = await mentions(surface, { ...options, paths: [] }, values.kind as SurfaceKind | undefined);
+    const r = await mentions(
+      surface,
+      { ...options, paths: [], cache: false },
+      values.kind as SurfaceKind | undefined,
+    );
     if (format === 'json')
       out(`${JSON.stringify({ version: 1, surface: r.surface, mentions: r.hits }, null, 2)}\n`);
     else {
-      for (const h of r.hits) out(`${h.file}:${h.line}:${h.column}  ${h.exemption ?? 'live'}  ${h.text}\n`);
+      for (const h of r.hits)
+        out(
+          `${h.file}:${h.line}:${h.column}  ${h.exemption ?? (h.pending ? 'pending' : 'live')}  ${h.text}\n`,
+        );
       out(
         `${r.hits.length} mentions of ${r.surface.kind} \`${r.surface.value}\`, ${r.hits.filter((h) => !h.exemption).length} read as live\n`,
       );
@@ -132,7 +153,7 @@ export async function main(
   else if (format === 'github') out(toGithub(result));
   else out(toPretty(result, process.stdout.isTTY === true && !process.env.NO_COLOR));
   if (format !== 'pretty' && format !== 'github')
-    for (const n of result.notices) err(`drift: ${n.file}: ${n.message}\n`);
+    for (const n of result.notices) err(`drift: ${noticeAt(n)}: ${n.message}\n`);
   return result.summary.errors > 0 ? 1 : 0;
 }
 

@@ -1,13 +1,9 @@
-// Ids that a page's Vue components render, read from the site's own components and data loaders.
+// Ids that a page's Vue components render, read from the site's own components and the registry behind their
+// data loaders. Nothing of the site runs: a loader declared as `siteLoader('<registry>', '<file>')` names the
+// registry, and the registries' own view builder gives the ids.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { glob } from 'tinyglobby';
-
-interface Loader {
-  watch?: string | string[];
-  load?: (files: string[]) => unknown;
-}
+import type { SiteView } from '../registries/site.ts';
 
 const STATIC_ID = /<[\w-]+\s[^>]*?(?<![:\w-])id="([^"]+)"/g;
 const BOUND_ID = /(?:\s:|v-bind:)id="([^"]+)"/g;
@@ -26,20 +22,22 @@ function collectIds(value: unknown, out: Set<string>, depth = 0): void {
   }
 }
 
+/** The ids of a data loader's view, when the loader declares its registry; false when it cannot be known. */
 async function loaderIds(file: string, out: Set<string>): Promise<boolean> {
-  const mod = (await import(pathToFileURL(file).href)) as { default?: Loader };
-  const loader = mod.default;
-  if (!loader || typeof loader.load !== 'function') return false;
-  const patterns = [loader.watch ?? []].flat();
-  const files = patterns.length > 0 ? await glob(patterns, { cwd: path.dirname(file), absolute: true }) : [];
-  collectIds(await loader.load(files.sort()), out);
+  // The views render Markdown: loaded only for a page that has generated parts.
+  const { SITE_LOADER_CALL, SITE_VIEWS } = await import('../registries/site.ts');
+  const call = SITE_LOADER_CALL.exec(readFileSync(file, 'utf8'));
+  if (!call) return false;
+  const registry = path.resolve(path.dirname(file), call[2] as string);
+  if (!existsSync(registry)) return false;
+  collectIds(SITE_VIEWS[call[1] as SiteView](readFileSync(registry, 'utf8'), registry), out);
   return true;
 }
 
 /**
  * The ids rendered by the components a page uses, or undefined when they cannot be known: a component
  * file is missing, an id is bound to anything but `<item>.id` or a pass-through `id` prop, or a data
- * loader fails.
+ * loader does not declare its registry, or the registry cannot be read.
  */
 export async function componentIds(tags: string[], componentsDir: string): Promise<Set<string> | undefined> {
   const ids = new Set<string>();

@@ -22,11 +22,29 @@ interface Lexer {
   triple: boolean;
   /** Quotes whose strings may span lines. */
   multiline: string;
+  /** Where something may start (a comment, a string, a Rust raw string or char): the walk jumps between these. */
+  next: RegExp;
 }
 
+const lexers = new Map<string, Lexer>();
+
 function lexerOf(language: string): Lexer {
+  let lx = lexers.get(language);
+  if (!lx) {
+    const made = makeLexer(language);
+    const starts = [...made.line, ...made.block.map((b) => b[0]), ...made.quotes.split('')];
+    const alternatives = [...new Set(starts)].map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    // Rust: a raw string (r"…", br#"…"#, cr"…") and a char literal or lifetime.
+    if (made.rust) alternatives.push('[bc]?r#*"', "'");
+    lx = { ...made, next: new RegExp(alternatives.length > 0 ? alternatives.join('|') : '$^', 'g') };
+    lexers.set(language, lx);
+  }
+  return lx;
+}
+
+function makeLexer(language: string): Omit<Lexer, 'next'> {
   const syntax = syntaxOf(language);
-  const base: Lexer = {
+  const base: Omit<Lexer, 'next'> = {
     line: syntax.line,
     block: syntax.block,
     nested: false,
@@ -63,13 +81,46 @@ const WORD = /[\w$]/;
  * skeleton where string contents are blanked too, for finding the braces that close an item.
  */
 export function mask(text: string, language: string): { code: string; skeleton: string } {
-  const lx = lexerOf(language);
   const code = text.split('');
   const skeleton = text.split('');
-  const n = text.length;
   const blank = (a: string[], from: number, to: number) => {
     for (let k = from; k < to; k++) if (a[k] !== '\n' && a[k] !== '\r') a[k] = ' ';
   };
+  lex(text, language, {
+    comment(from, to) {
+      blank(code, from, to);
+      blank(skeleton, from, to);
+    },
+    string(from, to) {
+      blank(skeleton, from, to);
+    },
+  });
+  const out = { code: code.join(''), skeleton: skeleton.join('') };
+  if (language === 'rust') blankTestItems(out);
+  return out;
+}
+
+/** Every comment of the text as [start, end): line comments end before their line break. */
+export function commentRanges(
+  text: string,
+  language: string,
+  from = 0,
+  to = text.length,
+): [number, number][] {
+  const out: [number, number][] = [];
+  lex(text, language, { comment: (s, e) => out.push([s, e]), string() {} }, from, to);
+  return out;
+}
+
+/** Walks the text as the language's lexer would, reporting comments and string contents; strings are honoured. */
+function lex(
+  text: string,
+  language: string,
+  on: { comment(from: number, to: number): void; string(from: number, to: number): void },
+  start = 0,
+  n = text.length,
+): void {
+  const lx = lexerOf(language);
   const afterBlank = (i: number) => i === 0 || /[\s([{,=:;|&]/.test(text[i - 1] as string);
   /** End of a string that opened at `i` with `q`, escapes honoured: the offset after the closing quote. */
   const stringEnd = (i: number, q: string, multiline: boolean): number => {
@@ -87,15 +138,20 @@ export function mask(text: string, language: string): { code: string; skeleton: 
     }
     return n;
   };
-  let i = 0;
+  let i = start;
+  const next = lx.next;
   outer: while (i < n) {
+    // Jump to the next place where a comment or a string may start; nothing else matters here.
+    next.lastIndex = i;
+    const hit = next.exec(text);
+    if (!hit || hit.index >= n) return;
+    i = hit.index;
     const c = text[i] as string;
     for (const m of lx.line) {
       if (text.startsWith(m, i) && (!lx.wordAware || afterBlank(i))) {
         let j = text.indexOf('\n', i);
-        if (j === -1) j = n;
-        blank(code, i, j);
-        blank(skeleton, i, j);
+        if (j === -1 || j > n) j = n;
+        on.comment(i, j);
         i = j;
         continue outer;
       }
@@ -113,8 +169,7 @@ export function mask(text: string, language: string): { code: string; skeleton: 
           j += close.length;
         } else j++;
       }
-      blank(code, i, j);
-      blank(skeleton, i, j);
+      on.comment(i, j);
       i = j;
       continue outer;
     }
@@ -124,7 +179,7 @@ export function mask(text: string, language: string): { code: string; skeleton: 
         const closing = `"${raw[1]}`;
         const at = text.indexOf(closing, i + raw[0].length);
         const end = at === -1 ? n : at + closing.length;
-        blank(skeleton, i + raw[0].length, end - closing.length);
+        on.string(i + raw[0].length, end - closing.length);
         i = end;
         continue;
       }
@@ -138,7 +193,7 @@ export function mask(text: string, language: string): { code: string; skeleton: 
           if (text[i + 1 + width] === "'") end = i + 1 + width;
         }
         if (end !== -1) {
-          blank(skeleton, i + 1, end);
+          on.string(i + 1, end);
           i = end + 1;
           continue;
         }
@@ -150,20 +205,17 @@ export function mask(text: string, language: string): { code: string; skeleton: 
       if (lx.triple && text.startsWith(c.repeat(3), i)) {
         const at = text.indexOf(c.repeat(3), i + 3);
         const end = at === -1 ? n : at + 3;
-        blank(skeleton, i + 3, Math.max(i + 3, end - 3));
+        on.string(i + 3, Math.max(i + 3, end - 3));
         i = end;
         continue;
       }
       const end = stringEnd(i, c, lx.multiline.includes(c));
-      blank(skeleton, i + 1, Math.max(i + 1, end - 1));
+      on.string(i + 1, Math.max(i + 1, end - 1));
       i = end;
       continue;
     }
     i++;
   }
-  const out = { code: code.join(''), skeleton: skeleton.join('') };
-  if (lx.rust) blankTestItems(out);
-  return out;
 }
 
 const CFG_TEST = /#\s*\[\s*cfg\s*\(\s*test\s*\)\s*\]/g;
@@ -202,16 +254,6 @@ function blankTestItems(m: { code: string; skeleton: string }): void {
   };
   m.code = blankAll(m.code);
   m.skeleton = blankAll(m.skeleton);
-}
-
-/** Compiles an extractor as the checker uses it: every match, `^`/`$` per line, group offsets. */
-export function extractor(source: string): RegExp {
-  return new RegExp(source, 'gmd');
-}
-
-/** How many capture groups a regular expression has. */
-export function groupCount(re: RegExp): number {
-  return (new RegExp(`${re.source}|`).exec('')?.length ?? 1) - 1;
 }
 
 /** Every fact the extractor finds in [from, to) of the masked text: its first non-empty group. */

@@ -7,13 +7,25 @@ import { DriftUsageError } from './config.ts';
 
 export interface Notice {
   file: string;
+  /** 1-based line the notice is about, when it is about one. */
+  line?: number;
   message: string;
 }
+
+/** `file` or `file:line`, as a notice is shown. */
+export const noticeAt = (n: Notice) => (n.line === undefined ? n.file : `${n.file}:${n.line}`);
 
 /** Larger files are still scanned, but as plain lines: a Markdown parse of them would dominate the run. */
 export const MARKDOWN_SIZE_LIMIT = 5 * 1024 * 1024;
 
-export const toPosix = (p: string) => p.split(path.sep).join('/');
+export const toPosix = (p: string) => (path.sep === '/' ? p : p.split(path.sep).join('/'));
+
+/** `abs` relative to `base`, with forward slashes; a plain cut when `abs` lies inside `base`. */
+export function relativeTo(base: string, abs: string): string {
+  return abs.startsWith(base) && abs[base.length] === path.sep
+    ? toPosix(abs.slice(base.length + 1))
+    : toPosix(path.relative(base, abs));
+}
 
 export async function collectFiles(opts: {
   configDir: string;
@@ -23,10 +35,13 @@ export async function collectFiles(opts: {
   paths: string[];
   cwd: string;
   notices: Notice[];
+  /** Files never checked, whatever the globs say: the registry the run was given, the cache file. */
+  never?: string[];
 }): Promise<string[]> {
   const found = await glob(opts.include, {
     cwd: opts.configDir,
-    ignore: opts.exclude,
+    // Installed packages are never the project's own text, whatever the globs say.
+    ignore: [...opts.exclude, '**/node_modules/**'],
     dot: true,
     absolute: true,
     onlyFiles: true,
@@ -52,7 +67,8 @@ export async function collectFiles(opts: {
       });
     }
   }
-  let files = [...byReal.values()].sort();
+  const never = new Set(opts.never ?? []);
+  let files = [...byReal.values()].filter((f) => !never.has(f)).sort();
   if (opts.paths.length > 0) {
     const wanted = opts.paths.map((p) => {
       const candidates = [path.resolve(opts.cwd, p), path.resolve(opts.root, p)];
@@ -72,7 +88,9 @@ export async function collectFiles(opts: {
       if (!statSync(w).isDirectory() && !files.includes(w)) {
         opts.notices.push({
           file: toPosix(path.relative(opts.root, w)),
-          message: 'not checked: drift.yaml does not include this file (see include/exclude)',
+          message: never.has(w)
+            ? 'not checked: the registry the run reads is never checked as a page'
+            : 'not checked: drift.yaml does not include this file (see include/exclude)',
         });
       }
     }
@@ -113,6 +131,5 @@ export function readText(abs: string): ReadResult {
 export function matcher(globs: string[], base: string, root: string): (abs: string) => boolean {
   if (globs.length === 0) return () => false;
   const m = picomatch(globs, { dot: true });
-  return (abs) =>
-    m(toPosix(path.relative(base, abs))) || (base !== root && m(toPosix(path.relative(root, abs))));
+  return (abs) => m(relativeTo(base, abs)) || (base !== root && m(relativeTo(root, abs)));
 }

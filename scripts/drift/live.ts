@@ -1,13 +1,13 @@
-// Reads the live surfaces: endpoints from the OpenAPI contract, variable names from the env reference.
+// Reads the live surfaces: endpoints from the OpenAPI contract, variable names from the env reference, both
+// through the registries' loaders (the same ones the site renders the reference pages with).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { DriftUsageError } from './config.ts';
+import { loadEnvReference } from '../registries/env.ts';
+import { type Endpoint, loadOpenApi } from '../registries/openapi.ts';
+import type { YamlWarning } from '../registries/yaml.ts';
+import { asUsageError, DriftUsageError } from './config.ts';
 
-export interface LiveEndpoint {
-  method?: string;
-  path: string;
-}
+export type LiveEndpoint = Endpoint;
 
 export interface LiveSurfaces {
   endpoints: LiveEndpoint[];
@@ -17,37 +17,19 @@ export interface LiveSurfaces {
   /** Line of the `paths` key itself: where an undocumented route belongs. */
   pathsLine: number;
   envLines: Map<string, number>;
+  /** Warnings about the two files, by file. */
+  warnings: { file: string; warning: YamlWarning }[];
 }
 
-const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-function readYaml(
-  file: string,
-  what: string,
-  rel: (f: string) => string,
-): { doc: Document; lines: LineCounter } {
-  let text: string;
+function read(file: string, what: string, shown: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     throw new DriftUsageError(
-      `${rel(file)}: the ${what} named in drift.yaml (live) does not exist; create it or remove the key`,
+      `${shown}: the ${what} named in drift.yaml (live) does not exist; create it or remove the key`,
     );
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const error = doc.errors[0];
-  if (error) {
-    const first = error.message.split('\n')[0];
-    throw new DriftUsageError(`${rel(file)}: the ${what} is not valid YAML: ${first}`);
-  }
-  return { doc, lines };
 }
-
-const lineOf = (node: Node | null | undefined, lines: LineCounter) =>
-  lines.linePos(node?.range?.[0] ?? 0).line;
 
 export function loadLive(
   openapi: string | undefined,
@@ -55,51 +37,28 @@ export function loadLive(
   root: string,
 ): LiveSurfaces {
   const rel = (f: string) => path.relative(root, f) || f;
-  const endpoints: LiveEndpoint[] = [];
-  const pathLines = new Map<string, number>();
-  let pathsLine = 1;
+  const live: LiveSurfaces = {
+    endpoints: [],
+    env: new Set(),
+    pathLines: new Map(),
+    pathsLine: 1,
+    envLines: new Map(),
+    warnings: [],
+  };
   if (openapi) {
-    const { doc: yaml, lines } = readYaml(openapi, 'OpenAPI contract', rel);
-    const doc = yaml.toJS() as { paths?: Record<string, Record<string, unknown>> };
-    if (!doc || typeof doc !== 'object' || typeof doc.paths !== 'object' || doc.paths === null) {
-      throw new DriftUsageError(`${rel(openapi)}: the OpenAPI contract has no "paths" object`);
-    }
-    for (const [p, ops] of Object.entries(doc.paths)) {
-      const methods = Object.keys(ops ?? {}).filter((m) => METHODS.includes(m));
-      if (methods.length === 0) endpoints.push({ path: p });
-      for (const m of methods) endpoints.push({ method: m.toUpperCase(), path: p });
-    }
-    const top = isMap(yaml.contents) ? yaml.contents : undefined;
-    const pair = top?.items.find((p) => isScalar(p.key) && p.key.value === 'paths');
-    pathsLine = lineOf(pair?.key as Node | undefined, lines);
-    if (isMap(pair?.value))
-      for (const p of pair.value.items)
-        if (isScalar(p.key)) pathLines.set(String(p.key.value), lineOf(p.key, lines));
+    const shown = rel(openapi);
+    const api = asUsageError(() => loadOpenApi(read(openapi, 'OpenAPI contract', shown), shown));
+    live.endpoints = api.endpoints;
+    live.pathLines = api.pathLines;
+    live.pathsLine = api.pathsLine;
+    for (const warning of api.warnings) live.warnings.push({ file: shown, warning });
   }
-  const env = new Set<string>();
-  const envLines = new Map<string, number>();
   if (envFile) {
-    const { doc, lines } = readYaml(envFile, 'env reference', rel);
-    // Accept both a grouped file (groups[].vars[].name) and a flat list of {name}.
-    const visit = (node: unknown) => {
-      if (isSeq(node)) for (const n of node.items) visit(n);
-      else if (isMap(node)) {
-        for (const pair of node.items) {
-          const key = isScalar(pair.key) ? pair.key.value : undefined;
-          const value = pair.value;
-          if (
-            key === 'name' &&
-            isScalar(value) &&
-            typeof value.value === 'string' &&
-            ENV_NAME.test(value.value)
-          ) {
-            env.add(value.value);
-            if (!envLines.has(value.value)) envLines.set(value.value, lineOf(value, lines));
-          } else if (isMap(value) || isSeq(value)) visit(value);
-        }
-      }
-    };
-    visit(doc.contents);
+    const shown = rel(envFile);
+    const env = asUsageError(() => loadEnvReference(read(envFile, 'env reference', shown), shown));
+    live.env = env.names;
+    live.envLines = env.lines;
+    for (const warning of env.warnings) live.warnings.push({ file: shown, warning });
   }
-  return { endpoints, env, pathsLine, pathLines, envLines };
+  return live;
 }

@@ -19,7 +19,10 @@ export function splitEndpoint(value: string): { method?: string; path: string } 
   return m ? { method: (m[1] as string).toUpperCase(), path: m[2] as string } : { path: value.trim() };
 }
 
-const isParam = (seg: string) => /^\{[^}]+\}$/.test(seg) || /^:\w+$/.test(seg);
+/** `{id}`, `:id`, or a template literal's `${id}` (a path written in TypeScript code). */
+const isParam = (seg: string) => /^\$?\{[^}]+\}$/.test(seg) || /^:\w+$/.test(seg);
+/** `*` or `**`: any one segment, or (last) any rest of the path. */
+const isWildcard = (seg: string) => seg === '*' || seg === '**';
 
 /** Regex source for a templated path; parameters match one segment. */
 export function pathPattern(p: string): string {
@@ -29,19 +32,50 @@ export function pathPattern(p: string): string {
     .join('/');
 }
 
-/** A test for "names one of these routes", with exact paths looked up first. */
+/**
+ * A test for "names one of these routes", with exact paths looked up first. A path ending in `/*` (or `/**`)
+ * names a prefix: it is known when some route continues it by at least one segment.
+ */
 export function routeMatcher(paths: string[]): (p: string) => boolean {
   const exact = new Set(paths.map((p) => p.replace(/\/+$/, '')));
   const templated = paths.filter((p) => p.split('/').some(isParam));
-  return (p) => exact.has(p.replace(/\/+$/, '')) || templated.some((t) => samePath(t, p));
+  return (p) => {
+    if (p.split('/').some(isWildcard)) return paths.some((known) => underPrefix(p, known));
+    if (exact.has(p.replace(/\/+$/, ''))) return true;
+    // Code builds paths with `${expression}`, which may stand for a concrete segment of a route, too; a
+    // documented `{param}` stays a parameter, which only a templated route has.
+    return (p.includes('${') ? paths : templated).some((t) => samePath(t, p));
+  };
 }
+
+/** A segment with a `${expression}` inside literal text (`v${n}.json`): the expression stands for any text. */
+function templateFits(template: string, segment: string): boolean {
+  if (!template.includes('${')) return false;
+  const source = template
+    .split(/\$\{[^}]*\}/)
+    .map(escapeRegExp)
+    .join('.+');
+  return new RegExp(`^${source}$`).test(segment);
+}
+
+const sameSegment = (x: string, y: string) =>
+  x === y || isParam(x) || isParam(y) || templateFits(x, y) || templateFits(y, x);
 
 /** Whether two templated/concrete paths name the same route. */
 export function samePath(a: string, b: string): boolean {
   const sa = a.replace(/\/+$/, '').split('/');
   const sb = b.replace(/\/+$/, '').split('/');
   if (sa.length !== sb.length) return false;
-  return sa.every((x, i) => x === sb[i] || isParam(x) || isParam(sb[i] as string));
+  return sa.every((x, i) => sameSegment(x, sb[i] as string));
+}
+
+// Whether `route` is one of the routes a wildcard path stands for: `/v1/cap/*` (any rest), `/v1/*/list`.
+function underPrefix(wildcard: string, route: string): boolean {
+  const sw = wildcard.replace(/\/+$/, '').split('/');
+  const sr = route.replace(/\/+$/, '').split('/');
+  const rest = isWildcard(sw[sw.length - 1] as string);
+  if (rest ? sr.length < sw.length : sr.length !== sw.length) return false;
+  return sw.every((x, i) => isWildcard(x) || sameSegment(x, sr[i] as string));
 }
 
 const endpointCache = new Map<string, RegExp>();
@@ -135,13 +169,69 @@ export function findWord(
   return out;
 }
 
+const SUFFIX = /^(?:#L\d+(?:-L?\d+)?|::\w+|:\d+)/;
+const nameCache = new Map<string, RegExp>();
+
+/**
+ * A file named by its bare name (`handler.rs`) or a test file by its stem (`handler_flow`): a whole word that is
+ * not part of a path or of a longer name, with or without `#L…`, `:line` or `::symbol` after it.
+ */
+export function findName(text: string, name: string): Mention[] {
+  if (!text.includes(name)) return [];
+  let re = nameCache.get(name);
+  if (!re) {
+    re = new RegExp(`(?<![\\w./\\\\-])${escapeRegExp(name)}(?![\\w-]|\\.\\w|/\\w)`, 'g');
+    nameCache.set(name, re);
+  }
+  re.lastIndex = 0;
+  const out: Mention[] = [];
+  for (const m of text.matchAll(re)) {
+    const start = m.index as number;
+    const extra = SUFFIX.exec(text.slice(start + name.length));
+    const end = start + name.length + (extra ? extra[0].length : 0);
+    out.push({ start, end, text: text.slice(start, end) });
+  }
+  return out;
+}
+
+const TEST_FOLDER = /(?:^|\/)(?:tests?|__tests__|specs?)\//;
+const TEST_NAME = /^test_|_test\.|_spec\./;
+
+/** The names a retired file also goes by: its bare name and, for a test file, its stem (`tests/a_flow.rs` → `a_flow`). */
+export function nameForms(filePath: string): string[] {
+  const clean = filePath.replace(/^\.?\//, '');
+  const base = clean.slice(clean.lastIndexOf('/') + 1);
+  const forms = [base];
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : '';
+  if ((TEST_FOLDER.test(clean) || TEST_NAME.test(base)) && /^[A-Za-z_][\w-]*$/.test(stem)) forms.push(stem);
+  return forms;
+}
+
+/** Keeps the first of overlapping mentions (the longest, of those that start together). */
+function disjoint(ms: Mention[]): Mention[] {
+  ms.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Mention[] = [];
+  for (const m of ms) if (out.length === 0 || m.start >= (out[out.length - 1] as Mention).end) out.push(m);
+  return out;
+}
+
 export function findSurface(
   text: string,
   s: RetiredSurface,
   live: LiveEndpoint[],
   lower?: string,
 ): Mention[] {
-  if (s.kind === 'endpoint') return findEndpoint(text, s.value, live);
-  if (s.kind === 'file') return findFile(text, s.value);
-  return findWord(text, s.value, s.kind, lower);
+  const values = [s.value, ...(s.aliases ?? [])];
+  const found: Mention[] = [];
+  for (const value of values) {
+    if (s.kind === 'endpoint') found.push(...findEndpoint(text, value, live));
+    else if (s.kind !== 'file') found.push(...findWord(text, value, s.kind, lower));
+    else if (!value.includes('/')) found.push(...findName(text, value));
+    else {
+      found.push(...findFile(text, value));
+      if (!s.exact) for (const name of nameForms(value)) found.push(...findName(text, name));
+    }
+  }
+  return values.length === 1 && (s.kind !== 'file' || s.exact) ? found : disjoint(found);
 }

@@ -4,7 +4,8 @@ import { type CheckOptions, prepare } from './check.ts';
 import type { RetiredSurface, SurfaceKind } from './config.ts';
 import { positionOf, unitAt } from './doc.ts';
 import { findSurface } from './match.ts';
-import { classify } from './rule.ts';
+import { readMention } from './rule.ts';
+import { cuesFor } from './vocabulary.ts';
 
 export interface MentionHit {
   file: string;
@@ -13,6 +14,8 @@ export interface MentionHit {
   match: string;
   /** Why the mention is not presented as live, or null when it reads as live. */
   exemption: string | null;
+  /** The text says the surface is still there and about to be removed. */
+  pending: boolean;
   text: string;
 }
 
@@ -35,11 +38,13 @@ export async function mentions(surface: string, options: CheckOptions = {}, kind
     description: '',
   };
   const hits: MentionHit[] = [];
+  const cues = cuesFor(p.config);
   for (const doc of p.docs) {
     const lower = s.kind === 'header' || s.kind === 'term' ? doc.text.toLowerCase() : undefined;
     for (const m of findSurface(doc.text, s, [], lower)) {
       const { line, column } = positionOf(doc.lineStarts, m.start);
       const u = unitAt(doc, m.start);
+      const reading = readMention(doc, m.start, cues);
       const lineStart = doc.lineStarts[line - 1] ?? 0;
       const lineEnd = doc.text.indexOf('\n', lineStart);
       hits.push({
@@ -47,7 +52,8 @@ export async function mentions(surface: string, options: CheckOptions = {}, kind
         line,
         column,
         match: m.text,
-        exemption: classify(doc, m.start, p.config.retirementWords),
+        exemption: reading === 'pending' ? null : reading,
+        pending: reading === 'pending',
         text:
           doc.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd).trim() ||
           (u ? doc.text.slice(u.start, u.end) : ''),

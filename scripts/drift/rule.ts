@@ -1,11 +1,14 @@
 // What a rule is and what it may use: metadata, the shared context, findings and exemptions.
 import path from 'node:path';
 import type { DriftConfig } from './config.ts';
-import type { Doc } from './doc.ts';
-import { unitAt } from './doc.ts';
+import { type Block, type Doc, findLabel, type LabelForm, type Unit, unitAt } from './doc.ts';
+
+type Label = { start: number; end: number; form: LabelForm };
+
 import { type Notice, toPosix } from './files.ts';
 import type { LiveSurfaces } from './live.ts';
 import type { SourceTree } from './sources.ts';
+import type { Cue, CueMatcher } from './vocabulary.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -15,6 +18,11 @@ export interface RuleMeta {
   severity: Severity;
   /** Message templates keyed by message id; `{{name}}` is filled from the report's data. */
   messages: Record<string, string>;
+  /**
+   * `file`: what the rule reports in a file depends on that file alone (with the config and registries),
+   * so `--cache` keeps its findings per file. Otherwise it runs on every run, over every file.
+   */
+  scope?: 'file';
 }
 
 export interface Report {
@@ -42,6 +50,9 @@ export interface Finding {
 
 export type Exemption = 'historical' | 'retired-container' | 'retirement-note';
 
+/** How the text around a mention presents it: exempt, as still to be removed (pending), or as live (null). */
+export type Reading = Exemption | 'pending' | null;
+
 export interface RuleContext {
   root: string;
   config: DriftConfig;
@@ -63,6 +74,8 @@ export interface RuleContext {
   notice(n: Notice): void;
   /** Why a mention at this offset is not presented as live, if it is not. */
   exemption(doc: Doc, offset: number): Exemption | null;
+  /** The sentence (or the block it stands in) presents the mention as still there, about to be removed. */
+  pending(doc: Doc, offset: number): boolean;
   /** Words of the sentence holding the offset include one of these (case-insensitive, whole words). */
   sentenceHas(doc: Doc, offset: number, words: string[]): boolean;
   today: string;
@@ -101,15 +114,105 @@ export function wordsRegex(words: string[]): RegExp {
   return re;
 }
 
+/** The sentence holding the offset; for a code line, the line together with its own trailing comment. */
 export function sentenceText(doc: Doc, offset: number): string {
   const u = unitAt(doc, offset);
-  return u ? doc.text.slice(u.start, u.end) : '';
+  if (!u) return '';
+  const own = u.with === undefined ? undefined : doc.blocks[u.with];
+  return own
+    ? `${doc.text.slice(u.start, u.end)} ${doc.text.slice(own.start, own.end)}`
+    : doc.text.slice(u.start, u.end);
 }
 
-export function classify(doc: Doc, offset: number, retirementWords: string[]): Exemption | null {
+const cueCache = new WeakMap<Doc, Map<string, Cue | boolean>>();
+
+/**
+ * How the text presents a mention at `offset`. In order: a historical file, a `::: retired` container, a
+ * retirement phrase in the sentence (or in the comment a code line carries), a done mark on an enclosing
+ * block, a pending phrase in the sentence, and last the label of the innermost enclosing block that has one
+ * with a cue ("**Retired.**" → a note, "**Retire `x`.**" → pending).
+ */
+export function readMention(doc: Doc, offset: number, cues: CueMatcher): Reading {
   if (doc.historical) return 'historical';
   const u = unitAt(doc, offset);
-  if (u?.retiredBlock) return 'retired-container';
-  if (u && wordsRegex(retirementWords).test(doc.text.slice(u.start, u.end))) return 'retirement-note';
+  if (!u) return null;
+  if (u.retiredBlock) return 'retired-container';
+  let memo = cueCache.get(doc);
+  if (!memo) {
+    memo = new Map();
+    cueCache.set(doc, memo);
+  }
+  const cueOf = (s: number, e: number): Cue => {
+    const key = `c${s}:${e}`;
+    let v = memo.get(key) as Cue | undefined;
+    if (v === undefined) {
+      v = cues.cue(doc.text.slice(s, e));
+      memo.set(key, v);
+    }
+    return v;
+  };
+  const doneIn = (b: Block): boolean => {
+    if (!b.lead) return false;
+    const key = `d${b.lead[0]}:${b.lead[1]}`;
+    let v = memo.get(key) as boolean | undefined;
+    if (v === undefined) {
+      v = cues.done(doc.text.slice(b.lead[0], b.lead[1]));
+      memo.set(key, v);
+    }
+    return v;
+  };
+  // A code line is read with its own trailing comment.
+  const own = u.with === undefined ? undefined : doc.blocks[u.with];
+  const line = cueOf(u.start, u.end);
+  const comment = own ? cueOf(own.start, own.end) : null;
+  const sentence = line === 'past' || comment === 'past' ? 'past' : (line ?? comment);
+  if (sentence === 'past') return 'retirement-note';
+  const chain = blockChain(doc, u);
+  if (chain.some(doneIn)) return 'retirement-note';
+  if (sentence === 'pending') return 'pending';
+  for (const b of chain) {
+    for (const label of labelsOf(doc, b)) {
+      // A short first sentence that opens with a cue ("Removed in PR #96.") labels a list item, a quote
+      // or a comment; in a paragraph of prose it is only a sentence.
+      if (label.form === 'sentence' && b.kind === 'paragraph') continue;
+      const cue =
+        label.form === 'sentence'
+          ? cues.opening(doc.text.slice(label.start, label.end))
+          : cueOf(label.start, label.end);
+      if (cue === 'past') return 'retirement-note';
+      if (cue === 'pending') return 'pending';
+    }
+  }
   return null;
+}
+
+const labelCache = new WeakMap<Block, Label[]>();
+
+/** A block's labels: its title line, and the label its first paragraph opens with, if any. */
+function labelsOf(doc: Doc, b: Block): Label[] {
+  let labels = labelCache.get(b);
+  if (!labels) {
+    labels = [];
+    if (b.title) labels.push({ start: b.title[0], end: b.title[1], form: 'mark' });
+    const lead = b.lead && findLabel(doc.text, b.lead[0], b.lead[1]);
+    if (lead) labels.push(lead);
+    labelCache.set(b, labels);
+  }
+  return labels;
+}
+
+function blockChain(doc: Doc, u: Unit): Block[] {
+  const out: Block[] = [];
+  for (let i = u.block; i !== undefined; ) {
+    const b = doc.blocks[i];
+    if (!b) break;
+    out.push(b);
+    i = b.parent;
+  }
+  return out;
+}
+
+export function classify(doc: Doc, offset: number, cues: CueMatcher): Exemption | null {
+  const r = readMention(doc, offset, cues);
+  return r === 'pending' ? null : r;
 }

@@ -98,6 +98,11 @@ export function parseEnvFile(text: string, file = 'docs/reference/env.yaml'): En
   } catch (error) {
     throw new EnvFileError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
+  return checkEnvFile(raw, file);
+}
+
+/** Checks env.yaml already read as plain data: its shape, and every variable named once. */
+export function checkEnvFile(raw: unknown, file = 'docs/reference/env.yaml'): EnvFile {
   const result = envFileSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map(

@@ -99,11 +99,21 @@ describe('config', () => {
     expect(c.sources[0]?.root).toBe('/p/co/x');
   });
 
-  it('uses the default retirement words unless the config lists its own', () => {
-    expect(parseConfig(base, '/p/drift.yaml', {}).retirementWords).toContain('no longer');
+  it('keeps retirementWords (which replaces the vocabulary’s list) apart from terms that extend it', () => {
+    expect(parseConfig(base, '/p/drift.yaml', {}).retirementWords).toBeUndefined();
     expect(parseConfig(`${base}retirementWords: [sunset]\n`, '/p/drift.yaml', {}).retirementWords).toEqual([
       'sunset',
     ]);
+    const map = parseConfig(
+      `${base}terms:\n  deprecated:\n    - { deprecated: old_name, prefer: new_name }\n  retirement: [went dark]\n  pending: [on the chopping block]\n`,
+      '/p/drift.yaml',
+      {},
+    );
+    expect(map.extraCues).toEqual({ retirement: ['went dark'], pending: ['on the chopping block'] });
+    expect(map.terms).toEqual([{ deprecated: 'old_name', prefer: 'new_name', allowNear: [] }]);
+    const list = parseConfig(`${base}terms:\n  - { deprecated: a_b, prefer: c_d }\n`, '/p/drift.yaml', {});
+    expect(list.terms.map((t) => t.deprecated)).toEqual(['a_b']);
+    expect(list.extraCues).toEqual({ retirement: [], pending: [] });
   });
 
   it.each([

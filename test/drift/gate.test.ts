@@ -110,6 +110,8 @@ describe('planted drift in a copy of the registries fails the parity check', () 
     const dir = mkdtempSync(path.join(tmpdir(), 'drift-gate-parity-'));
     temps.push(dir);
     cpSync(path.join(REPO, 'drift.yaml'), path.join(dir, 'drift.yaml'));
+    // A site folder, as here: the runbook's `{#id}` headings are the anchors VitePress renders.
+    mkdirSync(path.join(dir, '.vitepress'));
     for (const f of REGISTRIES) {
       mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       cpSync(path.join(REPO, f), path.join(dir, f));

@@ -21,6 +21,14 @@ interface Example {
 
 const examples: Example[] = [];
 const sourceFiles = new Map<string, Record<string, string>>();
+/** Registry examples under Configuration: a whole drift.yaml, noticed (✗) or not (✓). */
+const configExamples: { kind: string; body: string }[] = [];
+const configuration = /^## Configuration \{#configuration\}$([\s\S]*?)^## /m.exec(page)?.[1] ?? '';
+for (const m of configuration.matchAll(FENCE)) {
+  const [, , kind, file, body] = m as unknown as [string, string, string, string | undefined, string];
+  if (file !== 'drift.yaml') throw new Error('a configuration example is a drift.yaml');
+  configExamples.push({ kind, body });
+}
 for (const section of page.split(/^## (?=`)/m).slice(1)) {
   const id = /^`([\w-]+)`/.exec(section)?.[1];
   if (!id) continue;
@@ -33,13 +41,18 @@ for (const section of page.split(/^## (?=`)/m).slice(1)) {
   }
 }
 
+// A copy of what the examples are read against: this repository's registry (taking in the examples' own
+// files, whatever their language), its pages and reference files, and a site folder.
 const root = mkdtempSync(path.join(tmpdir(), 'drift-examples-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-cpSync(path.join(REPO, 'drift.yaml'), path.join(root, 'drift.yaml'));
-mkdirSync(path.join(root, 'docs/reference'), { recursive: true });
-for (const f of ['broker.openapi.yaml', 'env.yaml']) {
-  cpSync(path.join(REPO, 'docs/reference', f), path.join(root, 'docs/reference', f));
-}
+const registry = readFileSync(path.join(REPO, 'drift.yaml'), 'utf8').replace(
+  /^include:\n/m,
+  'include:\n  - "docs/example-*"\n',
+);
+writeFileSync(path.join(root, 'drift.yaml'), registry);
+cpSync(path.join(REPO, 'docs'), path.join(root, 'docs'), { recursive: true });
+mkdirSync(path.join(root, '.vitepress'));
+const EXTENSIONS: Record<string, string> = { md: 'md', rust: 'rs', ts: 'ts', sh: 'sh', yaml: 'yaml' };
 
 /** The source tree a rule's examples read: its own source examples, or the test suite's small tree. */
 function sourceFor(rule: string): string {
@@ -55,7 +68,7 @@ function sourceFor(rule: string): string {
 afterAll(() => rmSync(`${root}-source`, { recursive: true, force: true }));
 
 async function findingsOf(e: Example, n: number) {
-  const file = e.file ?? `docs/example-${n}.${e.lang === 'md' ? 'md' : e.lang}`;
+  const file = e.file ?? `docs/example-${n}.${EXTENSIONS[e.lang] ?? e.lang}`;
   const abs = path.join(root, file);
   // An example that stands for a registry file replaces it for its own check only.
   let before: string | undefined;
@@ -76,15 +89,27 @@ async function findingsOf(e: Example, n: number) {
 describe('reference page examples', () => {
   it('has a ✗ and a ✓ example for every rule', () => {
     for (const r of allRules) {
-      expect(
-        examples
-          .filter((e) => e.rule === r.meta.id)
-          .map((e) => e.kind)
-          .sort(),
-        r.meta.id,
-      ).toEqual(['bad', 'good']);
+      const kinds = new Set(examples.filter((e) => e.rule === r.meta.id).map((e) => e.kind));
+      expect([...kinds].sort(), r.meta.id).toEqual(['bad', 'good']);
     }
+    expect(configExamples.map((e) => e.kind).sort()).toEqual(['bad', 'good']);
   });
+
+  it.each(configExamples.map((e) => [e.kind === 'bad' ? '✗' : '✓', e] as const))(
+    'configuration %s: a value cut short by a comment is noticed with its line',
+    async (_name, e) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'drift-config-example-'));
+      try {
+        writeFileSync(path.join(dir, 'drift.yaml'), e.body);
+        const r = await check({ root: dir, cwd: dir });
+        const lined = r.notices.filter((n) => n.line !== undefined);
+        if (e.kind === 'bad') expect(lined.length).toBeGreaterThan(0);
+        else expect(lined).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.each(examples.map((e, i) => [`${e.rule} ${e.kind === 'bad' ? '✗' : '✓'}`, e, i] as const))(
     '%s',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runbook } from '../../runbooks/stage7/index.ts';
-import { DEFAULT_RETIREMENT_WORDS } from '../../scripts/drift/config.ts';
+import { vocabulary } from '../../scripts/drift/vocabulary.ts';
 import {
   builtSite,
   content,
@@ -119,7 +119,7 @@ describe('links and front matter', () => {
 // surface as live: outside `::: retired` callouts and code, the sentence must say it was retired.
 const drift = readYamlFile<DriftFile>('drift.yaml');
 const retirementWords = new RegExp(
-  `(?<![\\w-])(?:${(drift.retirementWords ?? DEFAULT_RETIREMENT_WORDS).map((w) => w.replace(/\s+/g, '\\s+')).join('|')})(?![\\w-])`,
+  `(?<![\\w-])(?:${(drift.retirementWords ?? vocabulary().retirement).map((w) => w.replace(/\s+/g, '\\s+')).join('|')})(?![\\w-])`,
   'i',
 );
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

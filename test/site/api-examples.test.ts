@@ -17,7 +17,7 @@ import {
   curlCommand,
   type ExampleView,
   type RouteView,
-} from '../../.vitepress/data/openapi.ts';
+} from '../../scripts/registries/index.ts';
 import { type GoogleConsent, readOutbox, type SentEmail } from '../../scripts/sandbox/outbox.ts';
 import { type Sandbox, startSandbox, testWallet } from '../../scripts/sandbox/start.ts';
 import { signInEnv } from '../sandbox/helpers.ts';

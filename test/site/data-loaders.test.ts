@@ -1,12 +1,17 @@
 // The data loaders behind the generated pages: shapes, $ref resolution and clear errors on bad input.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildEnvView } from '../../.vitepress/data/env.ts';
-import { DataFileError } from '../../.vitepress/data/markdown.ts';
-import { buildApiView } from '../../.vitepress/data/openapi.ts';
-import { buildRetiredView } from '../../.vitepress/data/retired.ts';
 import { parseUpstream, UpstreamFileError, upstreamLabel } from '../../scripts/reference/upstream.ts';
+import {
+  buildApiView,
+  buildEnvView,
+  buildRetiredView,
+  RegistryError,
+  SITE_LOADER_CALL,
+  siteLoader,
+} from '../../scripts/registries/index.ts';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures/petstore.openapi.yaml'), 'utf8');
 
@@ -74,9 +79,9 @@ describe('OpenAPI loader', () => {
       fixture.replace('- token: []', '- apiKey: []'),
       /security scheme "apiKey" is used but not defined/,
     ],
-    ['broken YAML', `${fixture}\n  - : [`, /fixture\.yaml is not valid YAML/],
+    ['broken YAML', `${fixture}\n  - : [`, /^fixture\.yaml:\d+: invalid YAML/],
   ])('refuses %s with a message naming the file', (_name, text, message) => {
-    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(DataFileError);
+    expect(() => buildApiView(text, 'fixture.yaml')).toThrow(RegistryError);
     expect(() => buildApiView(text, 'fixture.yaml')).toThrow(message);
   });
 });
@@ -135,7 +140,7 @@ describe('env loader', () => {
     ['an unknown status', `${good}        status: maybe\n`, /groups\.0\.vars\.0\.status/],
     ['an unknown key', `${good}        anchr: x\n`, /anchr/],
   ])('refuses %s', (_name, vars, message) => {
-    expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(DataFileError);
+    expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(RegistryError);
     expect(() => buildEnvView(env(vars), 'env.yaml')).toThrow(message);
   });
 });
@@ -210,5 +215,58 @@ describe('retired loader', () => {
     ['no retired list', 'include: ["docs/**/*.md"]\nterms: []\n', /^drift\.yaml lists no retired surface;/],
   ])('refuses %s', (_name, text, message) => {
     expect(() => buildRetiredView(text, 'drift.yaml')).toThrow(message);
+  });
+});
+
+describe('siteLoader, what the .data.ts loaders are made of', () => {
+  it('watches the registry file it names and builds that registry’s view from it', () => {
+    const loader = siteLoader('openapi', '../../fixtures/petstore.openapi.yaml');
+    expect(loader.watch).toEqual(['../../fixtures/petstore.openapi.yaml']);
+    const api = loader.load([join(import.meta.dirname, 'fixtures/petstore.openapi.yaml')]);
+    expect(api.routeCount).toBe(3);
+  });
+
+  it('gives the env view the commit of the upstream.yaml it watches as well', () => {
+    const loader = siteLoader('env', '../../docs/reference/env.yaml', {
+      upstream: '../../docs/reference/upstream.yaml',
+    });
+    expect(loader.watch).toEqual(['../../docs/reference/env.yaml', '../../docs/reference/upstream.yaml']);
+    const dir = mkdtempSync(join(tmpdir(), 'site-loader-'));
+    try {
+      const envFile = join(dir, 'env.yaml');
+      const upstreamFile = join(dir, 'upstream.yaml');
+      writeFileSync(
+        envFile,
+        'groups:\n  - id: core\n    title: Core\n    vars:\n      - name: A_B\n        meaning: m\n        status: not-read\n',
+      );
+      const upstream = readFileSync(join(import.meta.dirname, '../../docs/reference/upstream.yaml'), 'utf8');
+      writeFileSync(upstreamFile, upstream.replace(/c9e1694/g, 'abcdef1'));
+      // The order VitePress lists the watched files in is not promised.
+      const [group] = loader.load([upstreamFile, envFile]);
+      expect(group?.vars[0]?.statusHtml).toBe('declared but not read at abcdef1');
+      expect(() => loader.load([envFile])).toThrow(
+        /^\.\.\/\.\.\/docs\/reference\/upstream\.yaml is missing; it names the broker commit/,
+      );
+      writeFileSync(upstreamFile, upstream.replace('short: c9e1694', 'short: nothex'));
+      expect(() => loader.load([envFile, upstreamFile])).toThrow(RegistryError);
+      expect(() => loader.load([envFile, upstreamFile])).toThrow(
+        /upstream\.yaml does not have the expected shape: short/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which page needs a registry file that is missing', () => {
+    expect(() => siteLoader('env', '../../docs/reference/env.yaml').load([])).toThrow(
+      /^\.\.\/\.\.\/docs\/reference\/env\.yaml is missing; the environment reference page is rendered from it\.$/,
+    );
+  });
+
+  it('is declared in a form the drift checker reads without running the loader', () => {
+    for (const name of ['broker-api', 'env', 'retired', 'upstream']) {
+      const source = readFileSync(join(import.meta.dirname, `../../.vitepress/data/${name}.data.ts`), 'utf8');
+      expect(SITE_LOADER_CALL.exec(source), name).not.toBeNull();
+    }
   });
 });

@@ -17,6 +17,9 @@ historical:
 live:
   openapi: docs/reference/broker.openapi.yaml
   env: docs/reference/env.yaml
+# The pages are a VitePress site's: links and heading ids are read as VitePress renders them.
+site:
+  srcDir: docs
 retired:
   - endpoint: POST /v1/mint-aws-creds
     description: Broker-side route that returned temporary AWS credentials.

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { generateTree, type Manifest, type PlantRule } from './generate.ts';
 import { describeMachine, markdown, type Report, slimScore, type ToolResult, targets } from './report.ts';
 import {
+  buildChecker,
   findTools,
   killChildren,
   runCheckerCli,
@@ -18,7 +19,6 @@ import {
   type Timed,
   ToolError,
   type Tools,
-  warmLauncher,
 } from './runners.ts';
 import { median, type Score, score } from './score.ts';
 
@@ -148,16 +148,31 @@ async function main(): Promise<number> {
   const tiny = mkdtempSync(join(tmpdir(), 'drift-bench-'));
   dirs.push(tiny);
   generateTree(tiny, { pages: 1, codeFiles: 0, seed });
-  await warmLauncher(tools);
+  await buildChecker(tools);
   const startup = series();
   const checker = series();
+  const cacheCold = series();
+  const cacheWarm = series();
+  const cacheDir = mkdtempSync(join(tmpdir(), 'drift-bench-cache-'));
+  dirs.push(cacheDir);
+  const cacheFile = join(cacheDir, 'drift-cache.json');
+  let cacheSame = true;
   const viaTsx = series();
   const remark = series();
   const rg = series();
   // Interleaved so that a busy moment on the machine hits every tool alike.
   for (let i = 1; i <= runs; i++) {
     await once('drift checker, one-page tree', i, runs, startup, () => runCheckerCli(tools, tiny));
-    await once('drift checker', i, runs, checker, () => runCheckerCli(tools, root));
+    const cold = await once('drift checker', i, runs, checker, () => runCheckerCli(tools, root));
+    // --cache: a first run with no cache (it writes one), then a second run over the unchanged tree.
+    rmSync(cacheFile, { force: true });
+    await once('drift checker --cache, first run', i, runs, cacheCold, () =>
+      runCheckerCli(tools, root, false, cacheFile),
+    );
+    const warm = await once('drift checker --cache, second run', i, runs, cacheWarm, () =>
+      runCheckerCli(tools, root, false, cacheFile),
+    );
+    cacheSame &&= JSON.stringify(warm.findings) === JSON.stringify(cold.findings);
     await once('drift checker through tsx', i, runs, viaTsx, () => runCheckerCli(tools, root, true));
     await once('remark-validate-links', i, runs, remark, () => runRemark(tools, root, manifest));
     await once('ripgrep', i, runs, rg, () => runRipgrep(tools, root, manifest));
@@ -247,6 +262,11 @@ async function main(): Promise<number> {
     checkerCli,
     checkerTsx: summarize(viaTsx, score(plants, decoys, viaTsx.last?.findings ?? [], BOTH, true)),
     checkerStartup: { medianMs: startupMs, cpuMedianMs: startup.cpu.length > 0 ? median(startup.cpu) : null },
+    checkerCache: {
+      cold: summarize(cacheCold, score(plants, decoys, cacheCold.last?.findings ?? [], BOTH, true)),
+      warm: summarize(cacheWarm, score(plants, decoys, cacheWarm.last?.findings ?? [], BOTH, true)),
+      sameFindings: cacheSame,
+    },
     checkerInProcess: inProcess,
     remark: remarkResult,
     ripgrep: rgResult,

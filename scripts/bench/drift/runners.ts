@@ -117,7 +117,7 @@ const toPosix = (p: string) => p.split(sep).join('/');
 export interface Tools {
   repo: string;
   tsx: string;
-  launcher: string;
+  bin: string;
   remark: string;
   remarkPlugin: string;
   rg: string;
@@ -128,7 +128,7 @@ export function findTools(repo: string, timeoutMs: number): Tools {
   const tools: Tools = {
     repo,
     tsx: join(repo, 'node_modules/.bin/tsx'),
-    launcher: join(repo, 'scripts/drift/launch.mjs'),
+    bin: join(repo, 'bin/agentkeys-drift.mjs'),
     remark: join(repo, 'node_modules/.bin/remark'),
     remarkPlugin: join(repo, 'node_modules/remark-validate-links/index.js'),
     rg: existsSync('/usr/bin/rg') ? '/usr/bin/rg' : 'rg',
@@ -136,7 +136,7 @@ export function findTools(repo: string, timeoutMs: number): Tools {
   };
   for (const [what, path] of [
     ['tsx', tools.tsx],
-    ['the drift launcher', tools.launcher],
+    ['the drift checker’s bin', tools.bin],
     ['remark-cli', tools.remark],
     ['remark-validate-links', tools.remarkPlugin],
   ] as const) {
@@ -146,24 +146,27 @@ export function findTools(repo: string, timeoutMs: number): Tools {
 }
 
 /**
- * The checker's CLI as `npm run drift` runs it (minus npm): the launcher, which runs the esbuild bundle on
- * plain Node; full check of the tree, JSON report. With `viaTsx`, the same sources loaded through tsx.
+ * The checker's CLI as `npm run drift` runs it (minus npm): the package's bin, which runs the checker built
+ * by `npm run build` on plain Node; full check of the tree, JSON report. With `viaTsx`, the same sources
+ * loaded through tsx; with `cache`, the run keeps its results in that file (`--cache-location`).
  */
-export async function runCheckerCli(t: Tools, root: string, viaTsx = false): Promise<Timed> {
-  const flags = ['--root', root, '--format', 'json'];
+export async function runCheckerCli(t: Tools, root: string, viaTsx = false, cache?: string): Promise<Timed> {
+  const flags = ['--root', root, '--format', 'json', ...(cache ? ['--cache-location', cache] : [])];
   const r = viaTsx
     ? await exec(t.tsx, [join(t.repo, 'scripts/drift/cli.ts'), ...flags], root, t.timeoutMs)
-    : await exec(process.execPath, [t.launcher, ...flags], root, t.timeoutMs);
+    : await exec(process.execPath, [t.bin, ...flags], root, t.timeoutMs);
   if (r.code !== 0 && r.code !== 1) {
     throw new ToolError(`drift checker exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`);
   }
   return { ms: r.ms, cpuMs: r.cpuMs, findings: parseCheckerJson(r.stdout, root, root) };
 }
 
-/** One untimed launcher run, so that a stale bundle is rebuilt before anything is timed. */
-export async function warmLauncher(t: Tools): Promise<void> {
-  const r = await exec(process.execPath, [t.launcher, '--help'], t.repo, 120_000);
-  if (r.code !== 0) throw new ToolError(`drift launcher exited ${r.code}: ${r.stderr.trim().slice(0, 600)}`);
+/** `npm run build`, untimed, then one run of the bin: what is timed is the current sources, built. */
+export async function buildChecker(t: Tools): Promise<void> {
+  const built = await exec(process.execPath, [join(t.repo, 'scripts/build.mjs')], t.repo, 120_000);
+  if (built.code !== 0) throw new ToolError(`npm run build failed: ${built.stderr.trim().slice(0, 600)}`);
+  const r = await exec(process.execPath, [t.bin, '--help'], t.repo, 120_000);
+  if (r.code !== 0) throw new ToolError(`the drift bin exited ${r.code}: ${r.stderr.trim().slice(0, 600)}`);
 }
 
 export function parseCheckerJson(stdout: string, cwd: string, root: string): Finding[] {

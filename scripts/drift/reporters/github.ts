@@ -11,6 +11,9 @@ export function toGithub(result: CheckResult): string {
     (f) =>
       `::${level[f.severity]} file=${prop(f.file)},line=${f.line},col=${f.column},title=${prop(`drift ${f.rule}`)}::${data(f.message)}`,
   );
-  for (const n of result.notices) lines.push(`::notice file=${prop(n.file)},title=drift::${data(n.message)}`);
+  for (const n of result.notices) {
+    const line = n.line === undefined ? '' : `,line=${n.line}`;
+    lines.push(`::notice file=${prop(n.file)}${line},title=drift::${data(n.message)}`);
+  }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

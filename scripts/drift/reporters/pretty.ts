@@ -1,5 +1,6 @@
 // Human reporter: findings grouped by file, then a one-line summary.
 import type { CheckResult } from '../check.ts';
+import { noticeAt } from '../files.ts';
 
 export function toPretty(result: CheckResult, color = false): string {
   const paint = (code: number, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -17,7 +18,7 @@ export function toPretty(result: CheckResult, color = false): string {
   }
   if (result.notices.length > 0) {
     if (out.length > 0) out.push('');
-    for (const n of result.notices) out.push(`${paint(2, 'notice')} ${n.file}: ${n.message}`);
+    for (const n of result.notices) out.push(`${paint(2, 'notice')} ${noticeAt(n)}: ${n.message}`);
   }
   const s = result.summary;
   if (out.length > 0) out.push('');

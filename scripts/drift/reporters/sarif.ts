@@ -36,7 +36,14 @@ export function toSarif(result: CheckResult): string {
             toolExecutionNotifications: result.notices.map((n) => ({
               level: 'note',
               message: { text: n.message },
-              locations: [{ physicalLocation: { artifactLocation: { uri: n.file, uriBaseId: 'ROOT' } } }],
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: { uri: n.file, uriBaseId: 'ROOT' },
+                    ...(n.line === undefined ? {} : { region: { startLine: n.line } }),
+                  },
+                },
+              ],
             })),
           },
         ],

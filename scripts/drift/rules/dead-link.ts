@@ -1,13 +1,18 @@
 // dead-link: a relative link or snippet include to a missing page or file, or to an anchor the page lacks.
+// A link is read where it is clicked: on the VitePress site (clean URLs, VitePress's heading ids) for pages
+// inside the site's source folder, on GitHub (paths as written, folders, GitHub's heading ids) elsewhere.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, LinkRef } from '../doc.ts';
+import { githubAnchorsOf } from '../markdown.ts';
 import type { Rule, RuleContext } from '../rule.ts';
 import { lineCount } from '../sources.ts';
 
 const SCHEME = /^[a-z][a-z\d+.-]*:/i;
+const RENDERERS = { github: 'GitHub', vitepress: 'VitePress' };
 
 function decode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -16,7 +21,7 @@ function decode(s: string): string {
 }
 
 /** The file a link lands on, following VitePress clean URLs (`./arch`, `arch.md`, `arch.html`, `dir/`). */
-function resolveTarget(ctx: RuleContext, doc: Doc, target: string): { abs: string; found: boolean } {
+function resolveVitepress(ctx: RuleContext, doc: Doc, target: string): { abs: string; found: boolean } {
   const base = target.startsWith('/')
     ? path.join(ctx.config.srcDir, target)
     : path.resolve(path.dirname(doc.abs), target);
@@ -28,6 +33,38 @@ function resolveTarget(ctx: RuleContext, doc: Doc, target: string): { abs: strin
   if (target.startsWith('/')) candidates.push(path.join(ctx.config.srcDir, 'public', target));
   const hit = candidates.find((c) => ctx.exists(c));
   return { abs: hit ?? (candidates[0] as string), found: hit !== undefined };
+}
+
+/**
+ * The file or folder a link lands on as GitHub reads it: the path as written (`/` is the repository root), a
+ * folder (GitHub shows its tree), or, without an extension, the page `<path>.md` (links between wiki pages).
+ */
+function resolveGithub(ctx: RuleContext, doc: Doc, target: string): { abs: string; found: boolean } {
+  const base = target.startsWith('/')
+    ? path.join(ctx.root, target)
+    : path.resolve(path.dirname(doc.abs), target);
+  const candidates = [base];
+  if (path.extname(base) === '' && !target.endsWith('/')) candidates.push(`${base}.md`);
+  const hit = candidates.find((c) => ctx.exists(c));
+  return { abs: hit ?? base, found: hit !== undefined };
+}
+
+const resolved = new WeakMap<RuleContext['exists'], Map<string, { abs: string; found: boolean }>>();
+
+/** Where a link lands, once per folder, flavour and target: pages of one folder share their links. */
+function resolve(ctx: RuleContext, doc: Doc, github: boolean, target: string) {
+  let memo = resolved.get(ctx.exists);
+  if (!memo) {
+    memo = new Map();
+    resolved.set(ctx.exists, memo);
+  }
+  const key = `${Number(github)}${path.dirname(doc.abs)}\0${target}`;
+  let hit = memo.get(key);
+  if (!hit) {
+    hit = (github ? resolveGithub : resolveVitepress)(ctx, doc, target);
+    memo.set(key, hit);
+  }
+  return hit;
 }
 
 /** A missing path whose first folder does not exist here belongs to a source tree: source-ref judges it. */
@@ -89,13 +126,14 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
       href = path.relative(path.dirname(doc.abs), path.join(ctx.config.srcDir, href.slice(2)));
   }
   if (href === '' || href.startsWith('//') || SCHEME.test(href)) return;
+  const github = doc.flavor === 'github';
   const hash = href.indexOf('#');
   const rawPath = (hash === -1 ? href : href.slice(0, hash)).replace(/\?.*$/, '');
   const fragment = hash === -1 ? '' : decode(href.slice(hash + 1));
   let targetDoc: Doc | undefined = doc;
   let page = doc.path;
   if (rawPath !== '') {
-    const { abs, found } = resolveTarget(ctx, doc, decode(rawPath));
+    const { abs, found } = resolve(ctx, doc, github, decode(rawPath));
     page = path.relative(ctx.root, abs).split(path.sep).join('/');
     if (!found) {
       if (claimedBySource(ctx, abs)) return;
@@ -131,8 +169,10 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
     targetDoc = await ctx.page(abs);
   }
   if (fragment === '' || link.snippet || !targetDoc?.anchors) return;
-  if (targetDoc.anchors.has(fragment)) return;
-  const rendered = targetDoc.components ? await ctx.componentIds(targetDoc) : new Set<string>();
+  const anchors = github ? await githubAnchorsOf(targetDoc) : targetDoc.anchors;
+  if (anchors.has(fragment)) return;
+  // Vue components render on the site only; GitHub shows the page's Markdown.
+  const rendered = !github && targetDoc.components ? await ctx.componentIds(targetDoc) : new Set<string>();
   if (rendered?.has(fragment)) return;
   if (!rendered) {
     ctx.report({
@@ -145,13 +185,13 @@ async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<voi
     });
     return;
   }
-  const near = closest(fragment, [...targetDoc.anchors, ...rendered]);
+  const near = closest(fragment, [...anchors, ...rendered]);
   ctx.report({
     doc,
     offset: link.offset,
     match: link.href,
     messageId: 'missingAnchor',
-    data: { anchor: fragment, page },
+    data: { anchor: fragment, page, flavor: RENDERERS[doc.flavor ?? 'vitepress'] },
     suggestion: near ? `#${near}` : undefined,
   });
 }
@@ -166,7 +206,8 @@ export const rule: Rule = {
       missingPage: 'link to `{{target}}`: no page {{resolved}}',
       missingFile: 'link to `{{target}}`: no file {{resolved}}',
       missingSnippet: 'snippet include `{{target}}`: no file {{resolved}}',
-      missingAnchor: 'link to `#{{anchor}}`: {{page}} has no heading or element with that id',
+      missingAnchor:
+        'link to `#{{anchor}}`: {{page}} has no heading or element with that id (as {{flavor}} renders it)',
       anchorUnverified:
         'link to `#{{anchor}}`: {{page}} renders components whose ids cannot be checked statically',
       lineOutOfRange: 'link to `{{target}}#L{{line}}`: the file has only {{lines}} lines',

@@ -6,6 +6,7 @@ export const rule: Rule = {
   meta: {
     id: 'deprecated-term',
     description: 'A deprecated term is used outside its allowed context.',
+    scope: 'file',
     severity: 'warning',
     messages: {
       deprecated: '"{{term}}" is deprecated; say "{{prefer}}"',

@@ -15,11 +15,14 @@ export const rule: Rule = {
   meta: {
     id: 'retired-reference',
     description: 'A retired surface is mentioned as if it were live.',
+    scope: 'file',
     severity: 'error',
     messages: {
       retired: '{{kind}} `{{surface}}` was retired ({{removed}}); use {{replacement}} instead',
       retiredNoReplacement:
         '{{kind}} `{{surface}}` was retired ({{removed}}) and nothing replaces it{{note}}',
+      pendingRemoval:
+        'says {{kind}} `{{surface}}` still exists and is yet to be removed; it was retired ({{removed}})',
     },
   },
   check(ctx) {
@@ -42,6 +45,17 @@ export const rule: Rule = {
                 : ''
               : '',
           };
+          if (ctx.pending(doc, m.start)) {
+            ctx.report({
+              doc,
+              offset: m.start,
+              match: m.text,
+              messageId: 'pendingRemoval',
+              data,
+              suggestion: `Mark it done, in the past tense (retired: ${data.removed}), or drop the item.`,
+            });
+            continue;
+          }
           ctx.report({
             doc,
             offset: m.start,

@@ -2,15 +2,19 @@
 import { routeMatcher, splitEndpoint } from '../match.ts';
 import { type Rule, shownPath } from '../rule.ts';
 
-const V1_PATH = /\/v1(?:\/[\w\-.~%{}:]+)+/g;
+// A segment is path characters, a `{param}` or a TypeScript `${expression}`; a `*` segment is a wildcard.
+const V1_PATH = /\/v1(?:\/(?:(?:[\w\-.~%{}:]|\$\{[^}\s`]+\})+|\*{1,2}(?![\w*])))+/g;
 
 export const rule: Rule = {
   meta: {
     id: 'unknown-endpoint',
     description: 'A /v1/… path is neither in the OpenAPI contract nor retired.',
+    scope: 'file',
     severity: 'warning',
     messages: {
       unknown: '`{{path}}` is not in the OpenAPI contract ({{contract}}) and not retired in drift.yaml',
+      unknownPrefix:
+        '`{{path}}` stands for no path of the OpenAPI contract ({{contract}}) and no endpoint retired in drift.yaml',
     },
   },
   check(ctx) {
@@ -32,7 +36,7 @@ export const rule: Rule = {
           doc,
           offset: m.index as number,
           match: p,
-          messageId: 'unknown',
+          messageId: p.includes('*') ? 'unknownPrefix' : 'unknown',
           data: { path: p, contract },
         });
       }

@@ -7,6 +7,7 @@ export const rule: Rule = {
   meta: {
     id: 'unknown-env',
     description: 'A BROKER_* or AGENTKEYS_* name is neither in the env reference nor retired.',
+    scope: 'file',
     severity: 'warning',
     messages: {
       unknown: '`{{name}}` is not in the env reference ({{reference}}) and not retired in drift.yaml',

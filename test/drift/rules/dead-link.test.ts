@@ -4,7 +4,9 @@ import { ruleTester } from '../helpers.ts';
 const target = '# Target\n\n## Deep dive\n\n## Deep dive\n\n## Old name {#new-name}\n\n<a id="manual"></a>\n';
 const files = { 'docs/target.md': target, 'docs/sub/index.md': '# Sub\n', 'code/run.ts': 'a\nb\nc\n' };
 
-// A generated page: its ids come from a component and the data loader behind it, as on the site.
+// A generated page: its ids come from a component and the registry its data loader declares, as on the site.
+// The checker reads the declaration (`siteLoader('env', …)`) and builds the ids with the registries' own
+// view; it never runs a loader, so the one that declares nothing leaves its page unverified.
 const generated = {
   '.vitepress/theme/components/Things.vue': [
     '<script setup lang="ts">',
@@ -13,22 +15,33 @@ const generated = {
     '</script>',
     '<template>',
     '  <Heading id="overview" text="Overview" />',
-    '  <section v-for="t in data" :id="t.id" :key="t.id">{{ t.name }}</section>',
+    '  <section v-for="g in data" :id="g.id" :key="g.id">',
+    '    <p v-for="v in g.vars" :id="v.id" :key="v.id">{{ v.name }}</p>',
+    '  </section>',
     '</template>',
   ].join('\n'),
   '.vitepress/theme/components/Heading.vue': '<template><h2 :id="id">{{ text }}</h2></template>\n',
   '.vitepress/theme/components/Computed.vue':
     '<template><p v-for="t in 3" :id="\'item-\' + t" /></template>\n',
+  '.vitepress/theme/components/Custom.vue':
+    '<script setup>\nimport { data } from \'../../data/custom.data.ts\';\n</script>\n<template><p v-for="t in data" :id="t.id" /></template>\n',
   '.vitepress/data/things.data.ts': [
-    "import { readFileSync } from 'node:fs';",
-    'export default {',
-    "  watch: ['./things.json'],",
-    "  load: (files: string[]) => JSON.parse(readFileSync(files[0] as string, 'utf8')),",
-    '};',
+    "import { defineLoader } from 'vitepress';",
+    "import { siteLoader } from '../../scripts/registries/index.ts';",
+    "export default defineLoader(siteLoader('env', './things.yaml'));",
   ].join('\n'),
-  '.vitepress/data/things.json': '[{"id":"alpha","name":"A"},{"id":"beta","name":"B"}]',
+  '.vitepress/data/things.yaml': [
+    'groups:',
+    '  - id: alpha',
+    '    title: Alpha',
+    '    vars:',
+    '      - { name: BROKER_BETA, meaning: b, default: "1", range: any }',
+  ].join('\n'),
+  // Run, this loader would give the id `gamma`: the checker does not run it, so `#gamma` stays unverified.
+  '.vitepress/data/custom.data.ts': "export default { load: () => [{ id: 'gamma' }] };\n",
   'docs/things.md': '# Things\n\n<Things />\n',
   'docs/computed.md': '# Computed\n\n<Computed />\n',
+  'docs/custom.md': '# Custom\n\n<Custom />\n',
 };
 
 ruleTester('dead-link', {
@@ -46,7 +59,12 @@ ruleTester('dead-link', {
     { name: 'snippet include', code: '<<< ../code/run.ts\n', files },
     { name: 'external links are not checked', code: '[x](https://example.com/nope#x) [m](mailto:a@b.c)\n' },
     { name: 'unicode heading', code: '# Ünïcode & Stuff\n\n[x](#unicode-stuff)\n' },
-    { name: 'id from a data loader behind a component', code: '[x](./things#beta)\n', files: generated },
+    {
+      name: 'id from the registry a data loader declares',
+      code: '[x](./things#broker-beta)\n',
+      files: generated,
+    },
+    { name: 'group id from the same registry', code: '[x](./things#alpha)\n', files: generated },
     { name: 'static id inside a component', code: '[x](/things#overview)\n', files: generated },
     {
       name: 'vue-bound href is an expression',
@@ -141,6 +159,12 @@ ruleTester('dead-link', {
       code: '[x](./things#gamma)\n',
       files: generated,
       errors: [{ messageId: 'missingAnchor', line: 1, data: { anchor: 'gamma', page: 'docs/things.md' } }],
+    },
+    {
+      name: 'a loader that declares no registry is not run: unverified',
+      code: '[x](./custom#gamma)\n',
+      files: generated,
+      errors: [{ messageId: 'anchorUnverified', line: 1, severity: 'info' }],
     },
     {
       name: 'computed ids cannot be known: unverified',

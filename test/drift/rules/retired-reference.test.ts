@@ -28,7 +28,7 @@ ruleTester('retired-reference', {
     { name: 'retired container', code: '::: retired\nPOST /v1/mint-aws-creds minted keys.\n:::\n' },
     { name: 'historical file', file: 'docs/archived/x.md', code: 'POST /v1/mint-aws-creds minted keys.\n' },
     { name: 'symbol as part of a longer name', code: 'The test `mint_v2_flow` and `remint_v2`.\n' },
-    { name: 'file name without a folder', code: 'A local `mint.rs` in another crate.\n' },
+    { name: 'the stem of a file that is not a test', code: 'A local `mint` module in another crate.\n' },
     { name: 'file under another folder', code: 'See `other/mint.rs` and `handlers/mint.rsx`.\n' },
     { name: 'env var as part of a longer name', code: 'BROKER_REQUIRE_EXPLICIT_GRANTS is different.\n' },
     { name: 'header inside a longer header', code: 'X-Idempotency-Key-Hash is another header.\n' },

@@ -14,8 +14,8 @@ export interface BuildResult {
   durationMs: number;
 }
 
-// What the site build reads: runbooks because pages import step files, scripts because site loaders read the
-// registries with the checker's code.
+// What the site build reads: runbooks because pages import step files, scripts because the site's loaders
+// read the registries (scripts/registries, and scripts/reference behind them).
 const inputs = [
   'docs',
   '.vitepress',

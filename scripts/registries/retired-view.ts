@@ -1,7 +1,8 @@
 // Shapes the `retired:` entries of drift.yaml into the table of the retired-surfaces page. The file is read
-// with the drift checker's own loader, so the page and the checker accept exactly the same registry.
-import { DriftUsageError, parseConfig, type SurfaceKind } from '../../scripts/drift/config.ts';
-import { DataFileError, inlineHtml, slug } from './markdown.ts';
+// with the same loader the drift checker uses, so the page and the checker accept exactly the same registry.
+import { parseDriftYaml, type SurfaceKind } from './drift-yaml.ts';
+import { RegistryError } from './errors.ts';
+import { inlineHtml, slug } from './markdown.ts';
 
 export interface RetiredView {
   id: string;
@@ -13,15 +14,9 @@ export interface RetiredView {
 }
 
 export function buildRetiredView(text: string, file: string): RetiredView[] {
-  let retired: ReturnType<typeof parseConfig>['retired'];
-  try {
-    retired = parseConfig(text, file).retired;
-  } catch (error) {
-    if (error instanceof DriftUsageError) throw new DataFileError(error.message);
-    throw error;
-  }
+  const { retired } = parseDriftYaml(text, file);
   if (retired.length === 0) {
-    throw new DataFileError(
+    throw new RegistryError(
       `${file} lists no retired surface; the retired-surfaces page is rendered from its \`retired:\` list.`,
     );
   }

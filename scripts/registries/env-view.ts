@@ -1,12 +1,8 @@
 // Shapes docs/reference/env.yaml into the tables of the environment reference page and the runbook.
-import {
-  anchorsOf,
-  EnvFileError,
-  type EnvVar,
-  parseEnvFile,
-  type VarStatus,
-} from '../../scripts/reference/env-file.ts';
-import { DataFileError, inlineHtml, slug } from './markdown.ts';
+import { anchorsOf, checkEnvFile, EnvFileError, type EnvVar, type VarStatus } from '../reference/env-file.ts';
+import { loadEnvReference } from './env.ts';
+import { RegistryError } from './errors.ts';
+import { inlineHtml, slug } from './markdown.ts';
 
 export interface EnvVarView {
   name: string;
@@ -76,11 +72,12 @@ export function statusText(status: VarStatus, commit: string): string {
 
 /** `commit` is the short commit of docs/reference/upstream.yaml, printed in each status sentence. */
 export function buildEnvView(text: string, file: string, commit = 'the documented commit'): EnvGroupView[] {
-  let parsed: ReturnType<typeof parseEnvFile>;
+  let parsed: ReturnType<typeof checkEnvFile>;
   try {
-    parsed = parseEnvFile(text, file);
+    // Read with the registries' YAML reader (syntax errors name the line), checked against env.yaml's schema.
+    parsed = checkEnvFile(loadEnvReference(text, file).raw, file);
   } catch (error) {
-    if (error instanceof EnvFileError) throw new DataFileError(error.message);
+    if (error instanceof EnvFileError) throw new RegistryError(error.message);
     throw error;
   }
   return parsed.groups.map((group) => ({

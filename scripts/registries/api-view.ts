@@ -1,8 +1,11 @@
 // Shapes an OpenAPI 3.1 document into the routes, schemas and auth schemes the API reference page renders.
 import { z } from 'zod';
-import { blockHtml, checkShape, DataFileError, inlineHtml, readYaml, slug } from './markdown.ts';
-import { type SchemaView, schemaView } from './schema.ts';
+import { RegistryError } from './errors.ts';
+import { blockHtml, checkShape, inlineHtml, slug } from './markdown.ts';
+import { loadOpenApi } from './openapi.ts';
+import { type SchemaView, schemaView } from './schema-view.ts';
 
+// The order operations of one path are listed in on the page.
 const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 const record = z.record(z.string(), z.unknown());
 
@@ -216,7 +219,7 @@ export function curlCommand(request: {
 }
 
 export function buildApiView(text: string, file: string): ApiView {
-  const root = readYaml(text, file);
+  const root = loadOpenApi(text, file).raw;
   const doc = checkShape(root, file, documentSchema, 'The API page needs openapi, info and paths.');
 
   // Follows `#/…` JSON pointers inside the same document; anything else is a mistake worth stopping for.
@@ -224,15 +227,15 @@ export function buildApiView(text: string, file: string): ApiView {
     if (!isObject(value) || typeof value.$ref !== 'string') return value;
     const ref = value.$ref;
     if (!ref.startsWith('#/'))
-      throw new DataFileError(`${file}: only local $refs are supported, found "${ref}".`);
-    if (seen.includes(ref)) throw new DataFileError(`${file}: $ref cycle through "${ref}".`);
+      throw new RegistryError(`${file}: only local $refs are supported, found "${ref}".`);
+    if (seen.includes(ref)) throw new RegistryError(`${file}: $ref cycle through "${ref}".`);
     let target: unknown = root;
     for (const part of ref.slice(2).split('/')) {
       const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
       target = isObject(target) ? target[key] : undefined;
     }
     if (target === undefined)
-      throw new DataFileError(`${file}: $ref "${ref}" points to nothing; define it or fix the path.`);
+      throw new RegistryError(`${file}: $ref "${ref}" points to nothing; define it or fix the path.`);
     return resolve(target, [...seen, ref]);
   };
 
@@ -240,7 +243,7 @@ export function buildApiView(text: string, file: string): ApiView {
   const schemeLabel = (id: string): string => {
     const scheme = resolve(schemes[id]);
     if (!isObject(scheme))
-      throw new DataFileError(`${file}: security scheme "${id}" is used but not defined.`);
+      throw new RegistryError(`${file}: security scheme "${id}" is used but not defined.`);
     if (scheme.type === 'http' && typeof scheme.scheme === 'string') {
       const format = typeof scheme.bearerFormat === 'string' ? ` (${scheme.bearerFormat})` : '';
       return `${scheme.scheme === 'bearer' ? 'Bearer' : scheme.scheme}${format}`;
@@ -278,7 +281,7 @@ export function buildApiView(text: string, file: string): ApiView {
       const responses = Object.entries(op.responses).map(([status, raw]) => {
         const response = resolve(raw);
         if (!isObject(response))
-          throw new DataFileError(
+          throw new RegistryError(
             `${file}: ${method.toUpperCase()} ${path} response ${status} is not an object.`,
           );
         const views = bodies(response.content);
@@ -329,7 +332,7 @@ export function buildApiView(text: string, file: string): ApiView {
         parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((raw) => {
           const p = resolve(raw);
           if (!isObject(p))
-            throw new DataFileError(`${file}: ${method.toUpperCase()} ${path} has a malformed parameter.`);
+            throw new RegistryError(`${file}: ${method.toUpperCase()} ${path} has a malformed parameter.`);
           return {
             name: String(p.name),
             in: String(p.in),
@@ -368,7 +371,7 @@ export function buildApiView(text: string, file: string): ApiView {
     }
   }
   if (routeCount === 0)
-    throw new DataFileError(`${file}: paths lists no operations; the API page would be empty.`);
+    throw new RegistryError(`${file}: paths lists no operations; the API page would be empty.`);
 
   // The error schema is the one most failure responses share.
   const [errorRef] = [...errorRefs.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];

@@ -1,7 +1,7 @@
-// Markdown and data-file helpers shared by the site's build-time data loaders.
+// Markdown and shape-checking helpers of the registry views (the data the generated pages render).
 import MarkdownIt from 'markdown-it';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { RegistryError } from './errors.ts';
 
 // Raw HTML stays off: the data files hold prose and inline code, never markup.
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
@@ -14,20 +14,6 @@ export function inlineHtml(text: string | undefined): string {
 /** Block Markdown (paragraphs, lists) to HTML, for multi-line descriptions. */
 export function blockHtml(text: string | undefined): string {
   return text ? md.render(text.trim()) : '';
-}
-
-/** Thrown when a data file the site renders is missing or has the wrong shape. */
-export class DataFileError extends Error {
-  override name = 'DataFileError';
-}
-
-/** Parses YAML text, naming the file and the line on a syntax error. */
-export function readYaml(text: string, file: string): unknown {
-  try {
-    return parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    throw new DataFileError(`${file} is not valid YAML: ${(error as Error).message}`);
-  }
 }
 
 /** Checks parsed data against a schema, naming the file and every offending key on failure. */
@@ -43,19 +29,9 @@ export function checkShape<T extends z.ZodType>(
       const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
       return `  - ${where}: ${issue.message}`;
     });
-    throw new DataFileError(`${file} does not have the expected shape:\n${lines.join('\n')}\n${hint}`);
+    throw new RegistryError(`${file} does not have the expected shape:\n${lines.join('\n')}\n${hint}`);
   }
   return result.data;
-}
-
-/** Reads YAML text and checks its shape in one go. */
-export function parseDataFile<T extends z.ZodType>(
-  text: string,
-  file: string,
-  schema: T,
-  hint: string,
-): z.output<T> {
-  return checkShape(readYaml(text, file), file, schema, hint);
 }
 
 /** Lowercase, dash-separated id usable as an HTML anchor. */
