@@ -1,4 +1,5 @@
 // One vitest run covers every part: checker, sandbox, runbooks, pages and the built site.
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -11,6 +12,10 @@ export default defineConfig({
     // One site build per run, made on first request and shared through provide/inject.
     globalSetup: ['test/drift/build.setup.ts', 'test/site/global-setup.ts'],
     pool: 'forks',
+    // Most suites wait on child processes (sandbox, moto, Chromium, the CLIs): one worker more than there are
+    // cores keeps the cores busy; the cap keeps Chromium and moto instances within a large machine's memory.
+    maxWorkers: Math.min(availableParallelism() + 1, 8),
+    minWorkers: 1,
     // Generous: a test that waits on a child process must not fail on a busy 2-core machine for time alone.
     testTimeout: 60_000,
     hookTimeout: 180_000,
