@@ -1,7 +1,8 @@
 // CI never passes by skipping: with moto off the PATH and CI=true, setup stops before installing anything and
 // a suite that needs moto fails as it starts, each with one line naming what is missing and how to install it.
 // Without CI the same suite is skipped with that line as the reason.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,7 +57,7 @@ describe('needs()', () => {
 
   it('finds moto_server on the PATH', () => {
     expect(needs('moto', { PATH: bareBin({ moto_server: 'exit 0' }), CI: 'true' })).toEqual({ ok: true });
-  });
+  }, 180_000);
 });
 
 describe('scripts/setup.sh under CI=true', () => {
@@ -79,12 +80,14 @@ describe('scripts/setup.sh under CI=true', () => {
     // The stand-in npm ends the script right after the check: what matters is that it was reached.
     expect(run.status).toBe(9);
     expect(readFileSync(join(bin, 'npm.log'), 'utf8')).toBe('npm ci --loglevel=warn --no-fund --no-audit\n');
-  });
+  }, 180_000);
 });
 
 describe('npm test under CI=true with moto off the PATH', () => {
-  it('fails the moto suite at its start, naming what is missing, instead of skipping it', () => {
-    const run = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run'], {
+  it('fails the moto suite at its start, naming what is missing, instead of skipping it', async () => {
+    // Asynchronous: a nested run may take a while on a busy machine, and a worker blocked that long stops
+    // answering vitest.
+    const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run'], {
       cwd: root,
       env: {
         PATH: bareBin(),
@@ -93,13 +96,15 @@ describe('npm test under CI=true with moto off the PATH', () => {
         AGENTKEYS_TEST_INCLUDE: 'test/sandbox/moto.test.ts',
         NO_COLOR: '1',
       },
-      encoding: 'utf8',
-      timeout: 120_000,
     });
+    const run = { stdout: '', stderr: '', status: null as number | null };
+    child.stdout.on('data', (d) => (run.stdout += d));
+    child.stderr.on('data', (d) => (run.stderr += d));
+    [run.status] = await once(child, 'close');
     const output = run.stdout + run.stderr;
     expect(run.status, output).toBe(1);
     expect(output).toContain(`MissingTool: ${MOTO_LINE}`);
     expect(output).toMatch(/Test Files {2}1 failed/);
     expect(output).not.toMatch(/skipped/);
-  });
+  }, 180_000);
 });

@@ -128,6 +128,11 @@ describe.each(combos)('$viewport, $scheme', ({ viewport, scheme }) => {
       await open(link);
       const scrollers = await measure((m) => m.sidewaysScrollers());
       expect(scrollers.filter((s) => !s.masked || !s.focusable || !s.cue)).toEqual([]);
+      // What a reviewer compares between changes: the first screen of each page, per viewport and theme.
+      const name = link.split('/').pop() || 'home';
+      await page.screenshot({
+        path: join(repoRoot, 'artifacts/screenshots', `${name}-${viewport}-${scheme}.png`),
+      });
     },
   );
 });
