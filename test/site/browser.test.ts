@@ -1,4 +1,5 @@
-// The built site in Chromium: pages load cleanly, links resolve, search, the retired callout, Mermaid.
+// The built site in Chromium: every page loads cleanly and draws its diagrams, links resolve, search, the
+// retired callout. (Layout and accessibility have their own files: layout.test.ts, a11y.test.ts.)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -38,19 +39,44 @@ async function visit(link: string): Promise<string[]> {
   problems.length = 0;
   const response = await page.goto(server.url + link, { waitUntil: 'networkidle' });
   expect(response?.status(), link).toBe(200);
-  // Mermaid renders after hydration; its parse errors surface as console errors, so wait for it.
-  await page
-    .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
-      timeout: 15_000,
-    })
-    .catch(() => {});
+  await settledDiagrams();
   return [...problems];
 }
 
+// Mermaid renders after hydration and may pass through a transient state; a diagram with a syntax error
+// stays an error graphic (and logs a console error). Returns each diagram's kind as Mermaid labels it.
+async function settledDiagrams(): Promise<(string | null)[]> {
+  const count = await page.locator('.vp-doc .mermaid').count();
+  await page
+    .waitForFunction(
+      (n) => {
+        const svgs = Array.from(document.querySelectorAll('.vp-doc .mermaid svg'));
+        return svgs.length >= n && svgs.every((svg) => svg.getAttribute('aria-roledescription') !== 'error');
+      },
+      count,
+      { timeout: 15_000 },
+    )
+    .catch(() => {});
+  return page
+    .locator('.vp-doc .mermaid svg')
+    .evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-roledescription')));
+}
+
 describe('every page in Chromium', () => {
-  it.each(sidebarLinks())('%s loads without console errors and has one h1', async (link) => {
-    expect(await visit(link)).toEqual([]);
-    expect(await page.locator('h1').count()).toBe(1);
+  it.each(sidebarLinks())(
+    '%s loads without console errors, has one h1 and draws every diagram',
+    async (link) => {
+      expect(await visit(link)).toEqual([]);
+      expect(await page.locator('h1').count()).toBe(1);
+      const kinds = await settledDiagrams();
+      expect(kinds).toHaveLength(await page.locator('.vp-doc .mermaid').count());
+      expect(kinds).not.toContain('error');
+    },
+  );
+
+  it('the architecture page draws the trust boundaries, the mint flow and the AWS trust chain', async () => {
+    expect(await visit('/arch')).toEqual([]);
+    expect(await settledDiagrams()).toEqual(['flowchart-v2', 'sequence', 'sequence', 'flowchart-v2']);
   });
 
   it('every internal link answers 200 and every in-site anchor exists on its page', async () => {

@@ -86,7 +86,7 @@ describe('runbook pages import the step scripts', () => {
       ...[...source.matchAll(/^\s+\[\/.+\/, '([\w-]+)'\],$/gm)].map((m) => m[1] as string),
       ...[...source.matchAll(/^\s+BROKER_\w+: '([\w-]+)',$/gm)].map((m) => m[1] as string),
     ]);
-    // Readiness checks link to the anchor in their `docs` field; test/pages/anchors.test.ts checks those.
+    // Readiness checks link to the anchor in their `docs` field; test/site/anchors.test.ts checks those.
     expect([...linked].filter((a) => !onPage.has(a))).toEqual([]);
   });
 });

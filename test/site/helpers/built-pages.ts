@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type HTMLElement, parse } from 'node-html-parser';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot, sharedBuild } from '../../site/helpers/site-build.ts';
+import { repoRoot, sharedBuild } from './site-build.ts';
 
 export { repoRoot };
 

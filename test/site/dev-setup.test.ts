@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../site/helpers/browser.ts';
+import { launchBrowser } from './helpers/browser.ts';
 import { repoRoot } from './helpers/built-pages.ts';
 import { type DevSetupBlock, extractBlocks, firstLocalUrl } from './helpers/devsetup-blocks.ts';
 
@@ -31,7 +31,7 @@ function freshEnv(): NodeJS.ProcessEnv {
     NO_COLOR: '1',
     AGENTKEYS_SANDBOX_BROKER_PORT: '0',
     AGENTKEYS_SANDBOX_MOTO_PORT: '0',
-    AGENTKEYS_TEST_INCLUDE: 'test/pages/devsetup-blocks.test.ts',
+    AGENTKEYS_TEST_INCLUDE: 'test/site/devsetup-blocks.test.ts',
     AGENTKEYS_DEVSETUP_NESTED: '1',
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
   };
