@@ -9,9 +9,12 @@ import { parseArgs } from 'node:util';
 import { generateTree, type Manifest, type PlantRule } from './generate.ts';
 import { describeMachine, markdown, type Report, slimScore, type ToolResult, targets } from './report.ts';
 import {
+  type Baseline,
   buildChecker,
   findTools,
   killChildren,
+  prepareBaseline,
+  runBaselineCli,
   runCheckerCli,
   runCheckerInProcess,
   runRemark,
@@ -22,12 +25,18 @@ import {
 } from './runners.ts';
 import { median, type Score, score } from './score.ts';
 
+// The last commit of main whose `npm run drift` bundled the TypeScript sources at run time (an esbuild cache
+// plus loader hooks); the built checker that replaced it must start no slower.
+const BASELINE = '4d31fd8';
+
 const USAGE = `usage: npm run bench:drift -- [--scale N] [--runs N] [--pages N] [--code N] [--seed N]
                             [--remark-at-scale] [--no-in-process] [--keep] [--out FILE]
   --scale N   also time a tree N times the size (N ≥ 2) and report the time ratio
   --remark-at-scale  also run remark-validate-links once on the large tree (slow: minutes)
   --runs N    timed runs per tool; the median is reported (default 3)
   --pages N   Markdown pages in the base tree (default 2000); --code N code files (default 2000)
+  --baseline REF  also time the checker as commit REF shipped it, side by side (default: ${BASELINE},
+              the last commit whose npm run drift bundled the sources at run time); --no-baseline skips it
   --keep      keep the generated trees and print where they are`;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -121,6 +130,8 @@ async function main(): Promise<number> {
       keep: { type: 'boolean', default: false },
       'remark-at-scale': { type: 'boolean', default: false },
       'no-in-process': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -149,7 +160,23 @@ async function main(): Promise<number> {
   dirs.push(tiny);
   generateTree(tiny, { pages: 1, codeFiles: 0, seed });
   await buildChecker(tools);
+  let baseline: Baseline | null = null;
+  let baselineMissing: string | null = null;
+  if (!values['no-baseline']) {
+    const prepared = prepareBaseline(tools, values.baseline ?? BASELINE);
+    if ('missing' in prepared) {
+      baselineMissing = prepared.missing;
+      log(`baseline skipped: ${prepared.missing}`);
+    } else {
+      baseline = prepared;
+      dirs.push(prepared.dir);
+      // Untimed, like the build above: the first run writes the baseline's run-time bundle.
+      await runBaselineCli(tools, prepared, tiny);
+    }
+  }
   const startup = series();
+  const baselineStartup = series();
+  const baselineFull = series();
   const checker = series();
   const cacheCold = series();
   const cacheWarm = series();
@@ -163,7 +190,17 @@ async function main(): Promise<number> {
   // Interleaved so that a busy moment on the machine hits every tool alike.
   for (let i = 1; i <= runs; i++) {
     await once('drift checker, one-page tree', i, runs, startup, () => runCheckerCli(tools, tiny));
+    if (baseline) {
+      const b = baseline;
+      await once(`drift checker at ${b.ref}, one-page tree`, i, runs, baselineStartup, () =>
+        runBaselineCli(tools, b, tiny),
+      );
+    }
     const cold = await once('drift checker', i, runs, checker, () => runCheckerCli(tools, root));
+    if (baseline) {
+      const b = baseline;
+      await once(`drift checker at ${b.ref}`, i, runs, baselineFull, () => runBaselineCli(tools, b, root));
+    }
     // --cache: a first run with no cache (it writes one), then a second run over the unchanged tree.
     rmSync(cacheFile, { force: true });
     await once('drift checker --cache, first run', i, runs, cacheCold, () =>
@@ -262,6 +299,17 @@ async function main(): Promise<number> {
     checkerCli,
     checkerTsx: summarize(viaTsx, score(plants, decoys, viaTsx.last?.findings ?? [], BOTH, true)),
     checkerStartup: { medianMs: startupMs, cpuMedianMs: startup.cpu.length > 0 ? median(startup.cpu) : null },
+    baseline: baseline
+      ? {
+          ref: baseline.ref,
+          commit: baseline.commit,
+          startup: {
+            medianMs: median(baselineStartup.wall),
+            cpuMedianMs: baselineStartup.cpu.length > 0 ? median(baselineStartup.cpu) : null,
+          },
+          full: summarize(baselineFull, score(plants, decoys, baselineFull.last?.findings ?? [], BOTH, true)),
+        }
+      : { missing: baselineMissing ?? 'skipped (--no-baseline)' },
     checkerCache: {
       cold: summarize(cacheCold, score(plants, decoys, cacheCold.last?.findings ?? [], BOTH, true)),
       warm: summarize(cacheWarm, score(plants, decoys, cacheWarm.last?.findings ?? [], BOTH, true)),

@@ -93,6 +93,15 @@ export interface Report {
   checkerCache: { cold: ToolResult; warm: ToolResult; sameFindings: boolean };
   /** The same command on a one-page tree: process start, module loading, config. */
   checkerStartup: { medianMs: number; cpuMedianMs: number | null };
+  /** The checker as an earlier commit shipped it, timed in the same runs; or why it was not. */
+  baseline:
+    | {
+        ref: string;
+        commit: string;
+        startup: { medianMs: number; cpuMedianMs: number | null };
+        full: ToolResult;
+      }
+    | { missing: string };
   checkerInProcess: { coldMs: number; warmMedianMs: number; score: ToolResult['score'] } | null;
   remark: ToolResult;
   ripgrep: ToolResult;
@@ -170,6 +179,20 @@ export function markdown(r: Report): string {
     ),
     `| drift checker, CLI, one-page tree | start-up alone | ${secs(r.checkerStartup.medianMs)} | ${cpu(r.checkerStartup.cpuMedianMs)} | | | |`,
   ];
+  if ('startup' in r.baseline) {
+    const b = r.baseline;
+    const at = `drift checker at \`${b.ref}\` (run-time bundle)`;
+    lines.push(
+      row(
+        at,
+        'the same full check',
+        b.full,
+        `${times(b.full.medianMs / c.medianMs)} the built checker's time`,
+        'plants',
+      ),
+      `| ${at}, one-page tree | start-up alone | ${secs(b.startup.medianMs)} | ${cpu(b.startup.cpuMedianMs)} | ${times(b.startup.medianMs / r.checkerStartup.medianMs)} the built checker's start-up | | |`,
+    );
+  }
   if (r.checkerInProcess) {
     const p = r.checkerInProcess;
     lines.push(
@@ -235,6 +258,15 @@ export function targets(r: Omit<Report, 'targets'>): Target[] {
     },
     { target: 'no false finding', measured: String(c.falseFindings), met: c.falseFindings === 0 },
   ];
+  if ('startup' in r.baseline) {
+    const b = r.baseline;
+    const ratio = r.checkerStartup.medianMs / b.startup.medianMs;
+    list.push({
+      target: `start-up (one-page tree) no slower than the checker at ${b.ref}`,
+      measured: `${secs(r.checkerStartup.medianMs)} against ${secs(b.startup.medianMs)} (${times(ratio)} its time)`,
+      met: ratio <= 1,
+    });
+  }
   if (r.scaling) {
     const s = r.scaling;
     list.push(

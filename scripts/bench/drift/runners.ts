@@ -1,6 +1,6 @@
 // Runs each tool on a generated tree as a child process and turns its output into (file, line) findings.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Manifest } from './generate.ts';
@@ -265,4 +265,51 @@ export async function runRipgrep(t: Tools, root: string, m: Manifest): Promise<T
     if (hit) findings.push({ file: toPosix(hit[1] as string), line: Number(hit[2]) });
   }
   return { ms: r.ms, cpuMs: r.cpuMs, findings };
+}
+
+export interface Baseline {
+  ref: string;
+  commit: string;
+  dir: string;
+  bin: string;
+}
+
+/**
+ * The checker as an earlier commit shipped it, unpacked beside the current one: its own sources and bin, the
+ * current node_modules linked entry by entry (so whatever it caches at run time stays in its own folder).
+ * Null, with the reason, when the clone's history lacks the commit.
+ */
+export function prepareBaseline(t: Tools, ref: string): Baseline | { missing: string } {
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['-C', t.repo, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return { missing: `${ref} is not in this clone's history (a shallow clone? git fetch --unshallow)` };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'drift-bench-baseline-'));
+  const archive = join(dir, 'source.tar');
+  execFileSync('git', ['-C', t.repo, 'archive', '--format=tar', '-o', archive, commit]);
+  execFileSync('tar', ['-xf', archive, '-C', dir]);
+  rmSync(archive);
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(join(t.repo, 'node_modules'))) {
+    if (entry === '.cache') continue;
+    symlinkSync(join(t.repo, 'node_modules', entry), join(modules, entry));
+  }
+  return { ref, commit, dir, bin: join(dir, 'bin/agentkeys-drift.mjs') };
+}
+
+/** The baseline's bin on a tree, as its `npm run drift` ran it; the first call also warms its run-time cache. */
+export async function runBaselineCli(t: Tools, b: Baseline, root: string): Promise<Timed> {
+  const r = await exec(process.execPath, [b.bin, '--root', root, '--format', 'json'], root, t.timeoutMs);
+  if (r.code !== 0 && r.code !== 1) {
+    throw new ToolError(
+      `the checker at ${b.ref} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 600)}`,
+    );
+  }
+  return { ms: r.ms, cpuMs: r.cpuMs, findings: parseCheckerJson(r.stdout, root, root) };
 }
