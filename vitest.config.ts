@@ -11,11 +11,12 @@ export default defineConfig({
     // The drift checker runs as built JavaScript (npm run build); tests that spawn it need a fresh build.
     // One site build per run, made on first request and shared through provide/inject.
     globalSetup: ['test/drift/build.setup.ts', 'test/site/global-setup.ts'],
+    setupFiles: ['test/helpers/event-loop.setup.ts'],
     pool: 'forks',
-    // Most suites spend part of their time waiting on child processes (sandbox, moto, Chromium, the CLIs), so
-    // one worker more than there are cores keeps them busy: on 2 cores the whole run took 780 s with 3 workers
-    // against 853 s with 2. The cap keeps Chromium and moto within a large machine's memory.
-    maxWorkers: Math.min(availableParallelism() + 1, 8),
+    // One worker per core (vitest's default is one fewer). A third worker on 2 cores made the run 780 s instead
+    // of 853 s, but with every core saturated a worker waited over a minute for vitest's main process and the
+    // run failed on "Timeout calling onTaskUpdate"; the cap keeps Chromium and moto within a large machine's memory.
+    maxWorkers: Math.min(availableParallelism(), 8),
     minWorkers: 1,
     // Generous: a test that waits on a child process must not fail on a busy 2-core machine for time alone.
     testTimeout: 60_000,

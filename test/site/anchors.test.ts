@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { HTMLElement } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STS_ERRORS } from '../../runbooks/lib/aws.ts';
@@ -84,8 +85,12 @@ const anchorOfLine = (line: string) => /; see runbook §([a-z0-9-]+)$/.exec(line
 const work = mkdtempSync(join(tmpdir(), 'pages-anchors-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Feeds the sandbox bad values for every broker variable and collects the anchors its BOOT_FAIL lines name. */
-function bootFailAnchors(brokerVars: string[]): Map<string, string> {
+/**
+ * Feeds the sandbox bad values for every broker variable and collects the anchors its BOOT_FAIL lines name.
+ * Each boot is synchronous (SQLite, key files); the loop yields between boots, since a worker that holds its
+ * event loop for long stops answering vitest on a busy machine.
+ */
+async function bootFailAnchors(brokerVars: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const record = (error: unknown) => {
     if (error instanceof StartupError) return;
@@ -125,6 +130,7 @@ function bootFailAnchors(brokerVars: string[]): Map<string, string> {
       } catch (error) {
         record(error);
       }
+      await setImmediate();
     }
   }
   // The SQLite files: each made unusable in turn.
@@ -136,6 +142,7 @@ function bootFailAnchors(brokerVars: string[]): Map<string, string> {
     } catch (error) {
       record(error);
     }
+    await setImmediate();
   }
   return found;
 }
@@ -169,8 +176,8 @@ describe('anchors on the operator runbook page', () => {
     expect(anchors.filter((a) => !runbookIds.has(a))).toEqual([]);
   });
 
-  it('has every anchor the sandbox names in a BOOT_FAIL line', () => {
-    const found = bootFailAnchors(brokerVars.map((v) => v.name));
+  it('has every anchor the sandbox names in a BOOT_FAIL line', async () => {
+    const found = await bootFailAnchors(brokerVars.map((v) => v.name));
     // The sandbox must be exercised broadly enough for the check to mean something.
     expect([...found.keys()].sort()).toEqual([...agreedBootFail].sort());
     const missing = [...found].filter(([anchor]) => !runbookIds.has(anchor)).map(([, line]) => line);

@@ -2,6 +2,7 @@
 // terminology rules (retired surfaces only as retired, legacy names only as legacy).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { HTMLElement } from 'node-html-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runbook } from '../../runbooks/stage7/index.ts';
@@ -88,6 +89,13 @@ describe('the runbook template', () => {
 });
 
 describe('links and front matter', () => {
+  // Each linked page is parsed once: the runbook page alone is 1.7 MB of HTML.
+  const targetIds = new Map<string, Promise<Set<string>>>();
+  const idsOf = (path: string) => {
+    if (!targetIds.has(path)) targetIds.set(path, page(path).then(ids));
+    return targetIds.get(path) as Promise<Set<string>>;
+  };
+
   it.each(pages)('%s links only to anchors that exist', async (path) => {
     const broken: string[] = [];
     for (const a of content(get(path)).querySelectorAll('a[href]')) {
@@ -97,8 +105,8 @@ describe('links and front matter', () => {
       // `/#x` is the home page; `` is this page.
       const targetPath =
         target === '' ? path : target.replace(/^\.?\//, '').replace(/\.html$/, '') || 'index';
-      const targetIds = targetPath === path ? ids(get(path)) : ids(await page(targetPath));
-      if (!targetIds.has(decodeURIComponent(fragment))) broken.push(href);
+      const known = targetPath === path ? ids(get(path)) : await idsOf(targetPath);
+      if (!known.has(decodeURIComponent(fragment))) broken.push(href);
     }
     expect(broken).toEqual([]);
   });
@@ -156,6 +164,8 @@ describe('terminology on the built pages', () => {
     expect(files.length).toBeGreaterThan(8);
     const live: string[] = [];
     for (const file of files) {
+      // Parsing is synchronous: let the worker answer vitest between pages.
+      await setImmediate();
       const root = await page(file.replace(/\.html$/, ''));
       // The retired page's table is drift.yaml itself, rendered.
       for (const table of root.querySelectorAll('.retired-table')) table.remove();
