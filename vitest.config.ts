@@ -14,7 +14,7 @@ export default defineConfig({
     setupFiles: ['test/helpers/event-loop.setup.ts'],
     pool: 'forks',
     // One worker per core (vitest's default is one fewer). A third worker on 2 cores made the run 780 s instead
-    // of 853 s, but with every core saturated a worker waited over a minute for vitest's main process and the
+    // of 853 s, but with every core saturated a worker went over vitest's one-minute RPC timeout and the
     // run failed on "Timeout calling onTaskUpdate"; the cap keeps Chromium and moto within a large machine's memory.
     maxWorkers: Math.min(availableParallelism(), 8),
     minWorkers: 1,
