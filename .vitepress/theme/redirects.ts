@@ -1,6 +1,7 @@
 // Where an address the site no longer serves now lives. Exact moves are listed by hand; links written for
 // GitHub's view of the repository (`docs/arch.md`, `/arch.md`) and `.html` addresses are mapped by rule.
 // Archiving a page (moving it into docs/archived/) adds its old path here.
+import damerauLevenshtein from 'damerau-levenshtein';
 
 /** Old path (without base) → current path. */
 export const moved: Record<string, string> = {
@@ -36,21 +37,6 @@ export function redirectFor(path: string, known: readonly string[]): string | nu
   return target && target !== path ? target : null;
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
-}
-
 export interface PageName {
   text: string;
   link: string;
@@ -69,7 +55,7 @@ export function nearestPages(path: string, pages: readonly PageName[], count = 3
     // Shared words count most; the edit distance between the last path segments breaks ties.
     const shared = asked.filter((w) => own.some((o) => o.startsWith(w) || w.startsWith(o))).length;
     const last = (s: string) => s.split('/').filter(Boolean).pop() ?? '';
-    return shared * 10 - distance(last(path.toLowerCase()), last(page.link));
+    return shared * 10 - damerauLevenshtein(last(path.toLowerCase()), last(page.link)).steps;
   };
   return [...pages].sort((a, b) => score(b) - score(a)).slice(0, count);
 }

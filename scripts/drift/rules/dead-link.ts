@@ -3,6 +3,7 @@
 // inside the site's source folder, on GitHub (paths as written, folders, GitHub's heading ids) elsewhere.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import damerauLevenshtein from 'damerau-levenshtein';
 import type { Doc, LinkRef } from '../doc.ts';
 import { githubAnchorsOf } from '../markdown.ts';
 import type { Rule, RuleContext } from '../rule.ts';
@@ -91,31 +92,14 @@ function closest(word: string, options: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const o of options) {
-    const d = distance(word, o);
+    // Damerau–Levenshtein: a swap of two neighbouring letters (`isntall`) counts as one edit.
+    const d = damerauLevenshtein(word, o).steps;
     if (d < bestScore) {
       bestScore = d;
       best = o;
     }
   }
   return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
 }
 
 async function checkLink(ctx: RuleContext, doc: Doc, link: LinkRef): Promise<void> {
