@@ -104,6 +104,20 @@ ruleTester('dead-link', {
       ],
     },
     {
+      // Two swapped pairs are two edits (four for plain Levenshtein, past the hint's limit of two).
+      name: 'page with letters swapped, with the page as the suggestion',
+      code: '[x](./tagrte)\n',
+      files,
+      errors: [
+        {
+          messageId: 'missingPage',
+          line: 1,
+          data: { resolved: 'docs/tagrte.md' },
+          suggestion: 'target.md in the same folder',
+        },
+      ],
+    },
+    {
       name: 'missing file',
       code: '[x](../code/none.ts)\n',
       files,
