@@ -64,11 +64,16 @@ afterAll(async () => {
 
 async function open(link: string): Promise<void> {
   await page.goto(server.url + link, { waitUntil: 'networkidle' });
-  await page
-    .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
-      timeout: 15_000,
-    })
-    .catch(() => {});
+  // Every diagram drawn before anything is measured: on a busy machine Mermaid can take well over 15 s, and a
+  // page measured half-drawn reports too few labels. A diagram that never renders fails here, by name.
+  await page.waitForFunction(
+    () =>
+      Array.from(document.querySelectorAll('.vp-doc .mermaid')).every((el) =>
+        el.querySelector('svg g text, svg g foreignObject'),
+      ),
+    null,
+    { timeout: 90_000 },
+  );
   // enhance.ts marks scrollers on the next animation frame after the content settles.
   await page.evaluate(
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
