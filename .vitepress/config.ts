@@ -1,4 +1,5 @@
 // Site configuration: pages live in docs/, the sidebar groups them by purpose, Mermaid renders diagrams.
+import { fileURLToPath } from 'node:url';
 import { icons as simpleIcons } from '@iconify-json/simple-icons';
 import { type DefaultTheme, defineConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
@@ -148,9 +149,15 @@ export default withMermaid(
     vite: {
       // Mermaid's chunks are large by nature; the warning would only repeat that on every build.
       build: { chunkSizeWarningLimit: 4000 },
-      // The dev server serves Mermaid's ES chunks as they are unless it pre-bundles them, and those import
-      // CommonJS packages (fastdom) by default export, which only a pre-bundle turns into ES modules.
-      optimizeDeps: { include: ['mermaid'] },
+      // `mermaid` is theme/mermaid.ts, which turns Mermaid's automatic start-up off. The dev server serves
+      // Mermaid's ES chunks as they are unless it pre-bundles them, and those import CommonJS packages
+      // (fastdom) by default export, which only a pre-bundle turns into ES modules.
+      resolve: {
+        alias: [
+          { find: /^mermaid$/, replacement: fileURLToPath(new URL('./theme/mermaid.ts', import.meta.url)) },
+        ],
+      },
+      optimizeDeps: { include: ['mermaid/dist/mermaid.core.mjs'] },
     },
   }),
 );

@@ -5,3 +5,10 @@ declare module '*.vue' {
   const component: DefineComponent;
   export default component;
 }
+
+// The module the package's `import` entry names (theme/mermaid.ts imports it by path) has its types.
+declare module 'mermaid/dist/mermaid.core.mjs' {
+  import mermaid from 'mermaid';
+
+  export default mermaid;
+}

@@ -1,7 +1,7 @@
 // axe-core on every built page, light and dark: no serious or critical violation.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, launchBrowser } from './helpers/browser.ts';
+import { type Browser, diagramsDrawn, launchBrowser } from './helpers/browser.ts';
 import { builtPages } from './helpers/pages.ts';
 import { repoRoot, type SharedBuild, sharedBuild } from './helpers/site-build.ts';
 import { type StaticServer, serveStatic } from './helpers/static-server.ts';
@@ -45,11 +45,7 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
       try {
         await page.emulateMedia({ colorScheme: scheme });
         await page.goto(server.url + link, { waitUntil: 'networkidle' });
-        await page
-          .waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
-            timeout: 15_000,
-          })
-          .catch(() => {});
+        await diagramsDrawn(page);
         await page.addScriptTag({ path: join(repoRoot, 'node_modules/axe-core/axe.min.js') });
         const violations = await page.evaluate(async (options) => {
           const axe = (

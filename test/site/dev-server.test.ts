@@ -4,7 +4,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killMarked, processMark } from '../helpers/processes.ts';
-import { type Browser, launchBrowser } from './helpers/browser.ts';
+import { type Browser, diagramsDrawn, launchBrowser } from './helpers/browser.ts';
 import { sidebarLinks } from './helpers/pages.ts';
 import { repoRoot } from './helpers/site-build.ts';
 
@@ -70,9 +70,7 @@ describe('the dev server npm start serves', () => {
         // its hero's name, outside the document body).
         await page.locator('h1').first().waitFor({ timeout: 60_000 });
         // Diagrams load their own modules after the page; they count too.
-        await page.waitForFunction(() => !document.querySelector('.vp-doc .mermaid:not(:has(svg))'), null, {
-          timeout: 60_000,
-        });
+        await diagramsDrawn(page);
         await page.waitForLoadState('networkidle');
         expect(problems).toEqual([]);
         expect(await page.locator('h1').count()).toBe(1);

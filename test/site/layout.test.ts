@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, launchBrowser } from './helpers/browser.ts';
+import { type Browser, diagramsDrawn, launchBrowser } from './helpers/browser.ts';
 import { repoRoot, sharedBuild } from './helpers/site-build.ts';
 import { type StaticServer, serveStatic } from './helpers/static-server.ts';
 
@@ -64,16 +64,8 @@ afterAll(async () => {
 
 async function open(link: string): Promise<void> {
   await page.goto(server.url + link, { waitUntil: 'networkidle' });
-  // Every diagram drawn before anything is measured: on a busy machine Mermaid can take well over 15 s, and a
-  // page measured half-drawn reports too few labels. A diagram that never renders fails here, by name.
-  await page.waitForFunction(
-    () =>
-      Array.from(document.querySelectorAll('.vp-doc .mermaid')).every((el) =>
-        el.querySelector('svg g text, svg g foreignObject'),
-      ),
-    null,
-    { timeout: 90_000 },
-  );
+  // Every diagram drawn before anything is measured: a page measured half-drawn reports too few labels.
+  await diagramsDrawn(page);
   // enhance.ts marks scrollers on the next animation frame after the content settles.
   await page.evaluate(
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, MissingTool, needs } from '../../helpers/needs.ts';
 
 export const chromiumPath = CHROMIUM_PATH;
@@ -44,4 +44,41 @@ export async function launchBrowser(colorScheme: 'light' | 'dark' = 'light'): Pr
       }
     },
   };
+}
+
+/**
+ * Counts, from before the page's own scripts run, every Mermaid error graphic ("Syntax error in text") drawn
+ * into any page this tab loads, so one that shows only for a moment is caught as well as one that stays.
+ */
+export async function countDiagramErrors(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen = new Set<Element>();
+    const record = () => {
+      document.querySelectorAll('svg[aria-roledescription="error"]').forEach((svg) => seen.add(svg));
+    };
+    new MutationObserver(record).observe(document, { childList: true, subtree: true });
+    (window as unknown as { __akDiagramErrors: () => number }).__akDiagramErrors = () => seen.size;
+  });
+}
+
+/** How many error graphics the page has drawn since it loaded (countDiagramErrors must be set up first). */
+export function diagramErrorsDrawn(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __akDiagramErrors: () => number }).__akDiagramErrors());
+}
+
+/**
+ * Waits until every diagram on the page is drawn with its labels and no Mermaid render is in progress (a
+ * render keeps a temporary `#d<id>` element in the page and takes the diagram's drawing out until it ends).
+ * On a busy machine Mermaid can take well over 15 s; a diagram that never draws fails here, loudly.
+ */
+export async function diagramsDrawn(page: Page, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      !document.querySelector('[id^="dmermaid-"]') &&
+      Array.from(document.querySelectorAll('.vp-doc .mermaid')).every((el) =>
+        el.querySelector('svg g text, svg g foreignObject'),
+      ),
+    null,
+    { timeout },
+  );
 }
