@@ -54,7 +54,9 @@ export async function countDiagramErrors(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const seen = new Set<Element>();
     const record = () => {
-      document.querySelectorAll('svg[aria-roledescription="error"]').forEach((svg) => seen.add(svg));
+      document.querySelectorAll('svg[aria-roledescription="error"]').forEach((svg) => {
+        seen.add(svg);
+      });
     };
     new MutationObserver(record).observe(document, { childList: true, subtree: true });
     (window as unknown as { __akDiagramErrors: () => number }).__akDiagramErrors = () => seen.size;
