@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, diagramsDrawn, launchBrowser } from './helpers/browser.ts';
+import { type Browser, diagramsDrawn, launchBrowser, switchTheme } from './helpers/browser.ts';
 import { repoRoot, sharedBuild } from './helpers/site-build.ts';
 import { type StaticServer, serveStatic } from './helpers/static-server.ts';
 
@@ -28,10 +28,6 @@ const viewports = {
   desktop: { width: 1440, height: 900, minFont: 14 },
   phone: { width: 390, height: 844, minFont: 12 },
 } as const;
-const combos = (['desktop', 'phone'] as const).flatMap((viewport) =>
-  (['light', 'dark'] as const).map((scheme) => ({ viewport, scheme })),
-);
-
 /** Tables rendered from env.yaml, the OpenAPI file and drift.yaml. */
 const generatedTables =
   '.vp-doc table.ak-table, .vp-doc .runbook-env table, .vp-doc .env-table, .vp-doc .api-responses';
@@ -66,11 +62,14 @@ async function open(link: string): Promise<void> {
   await page.goto(server.url + link, { waitUntil: 'networkidle' });
   // Every diagram drawn before anything is measured: a page measured half-drawn reports too few labels.
   await diagramsDrawn(page);
-  // enhance.ts marks scrollers on the next animation frame after the content settles.
+  await page.addScriptTag({ path: join(repoRoot, 'test/site/helpers/measure.browser.js') });
+}
+
+/** enhance.ts marks scrollers on the next animation frame after the content settles. */
+async function settle(): Promise<void> {
   await page.evaluate(
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
   );
-  await page.addScriptTag({ path: join(repoRoot, 'test/site/helpers/measure.browser.js') });
 }
 
 const measure = <T>(fn: (m: Measure, arg: string) => T, arg = ''): Promise<T> =>
@@ -82,59 +81,66 @@ const measure = <T>(fn: (m: Measure, arg: string) => T, arg = ''): Promise<T> =>
     [fn.toString(), arg] as const,
   );
 
-// Each page is opened once per viewport and theme; every check that applies to it reads that one rendering.
+// Each page is opened once per viewport, light; the dark pass switches the theme in place, as a reader's
+// system setting does. Every check that applies to the page reads that rendering.
 const layoutPages = [
   ...new Set([...diagramPages, ...codePages, ...tablePages, '/stage7-demo-and-verification']),
 ];
 
-describe.each(combos)('$viewport, $scheme', ({ viewport, scheme }) => {
-  beforeAll(async () => {
-    const { width, height } = viewports[viewport];
-    await page.setViewportSize({ width, height });
-    await page.emulateMedia({ colorScheme: scheme });
-  });
-
+describe.each(['desktop', 'phone'] as const)('%s', (viewport) => {
   describe.each(layoutPages)('%s', (link) => {
-    beforeAll(() => open(link));
+    beforeAll(async () => {
+      const { width, height } = viewports[viewport];
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await open(link);
+    });
 
-    if (diagramPages.includes(link))
-      it('every diagram label is large enough and inside its box', async () => {
-        const labels = await measure((m) => m.diagramLabels());
-        expect(labels.length).toBeGreaterThan(10);
-        const small = labels.filter((l) => l.fontPx < viewports[viewport].minFont - 0.01);
-        expect(small.map((l) => `${l.label}: ${l.fontPx.toFixed(1)}px`)).toEqual([]);
-        expect(labels.filter((l) => l.clipped).map((l) => l.label)).toEqual([]);
+    describe.each(['light', 'dark'] as const)('%s', (scheme) => {
+      beforeAll(async () => {
+        await switchTheme(page, scheme);
+        await settle();
       });
 
-    if (codePages.includes(link))
-      it('no code block hides text sideways', async () => {
-        expect(await measure((m) => m.hiddenCode())).toEqual([]);
-      });
+      if (diagramPages.includes(link))
+        it('every diagram label is large enough and inside its box', async () => {
+          const labels = await measure((m) => m.diagramLabels());
+          expect(labels.length).toBeGreaterThan(10);
+          const small = labels.filter((l) => l.fontPx < viewports[viewport].minFont - 0.01);
+          expect(small.map((l) => `${l.label}: ${l.fontPx.toFixed(1)}px`)).toEqual([]);
+          expect(labels.filter((l) => l.clipped).map((l) => l.label)).toEqual([]);
+        });
 
-    if (tablePages.includes(link))
-      it('generated tables break lines only between words', async () => {
-        const layouts = await measure((m, s) => m.tableLayouts(s), generatedTables);
-        expect(layouts.length).toBeGreaterThan(0);
-        expect(await measure((m, s) => m.brokenWords(s), generatedTables)).toEqual([]);
-        if (viewport === 'phone') {
-          // Cards: every row is a block, the header row takes no room, each value is named by its column.
-          for (const table of layouts) {
-            expect(table).toMatchObject({ rowDisplay: 'block', headVisible: false, overflows: false });
-            expect(table.label).not.toBe('none');
+      if (codePages.includes(link))
+        it('no code block hides text sideways', async () => {
+          expect(await measure((m) => m.hiddenCode())).toEqual([]);
+        });
+
+      if (tablePages.includes(link))
+        it('generated tables break lines only between words', async () => {
+          const layouts = await measure((m, s) => m.tableLayouts(s), generatedTables);
+          expect(layouts.length).toBeGreaterThan(0);
+          expect(await measure((m, s) => m.brokenWords(s), generatedTables)).toEqual([]);
+          if (viewport === 'phone') {
+            // Cards: every row is a block, the header row takes no room, each value is named by its column.
+            for (const table of layouts) {
+              expect(table).toMatchObject({ rowDisplay: 'block', headVisible: false, overflows: false });
+              expect(table.label).not.toBe('none');
+            }
+          } else {
+            for (const table of layouts)
+              expect(table).toMatchObject({ rowDisplay: 'table-row', overflows: false });
           }
-        } else {
-          for (const table of layouts)
-            expect(table).toMatchObject({ rowDisplay: 'table-row', overflows: false });
-        }
-      });
+        });
 
-    it('whatever still scrolls sideways shows it and takes keyboard focus', async () => {
-      const scrollers = await measure((m) => m.sidewaysScrollers());
-      expect(scrollers.filter((s) => !s.masked || !s.focusable || !s.cue)).toEqual([]);
-      // What a reviewer compares between changes: the first screen of each page, per viewport and theme.
-      const name = link.split('/').pop() || 'home';
-      await page.screenshot({
-        path: join(repoRoot, 'artifacts/screenshots', `${name}-${viewport}-${scheme}.png`),
+      it('whatever still scrolls sideways shows it and takes keyboard focus', async () => {
+        const scrollers = await measure((m) => m.sidewaysScrollers());
+        expect(scrollers.filter((s) => !s.masked || !s.focusable || !s.cue)).toEqual([]);
+        // What a reviewer compares between changes: the first screen of each page, per viewport and theme.
+        const name = link.split('/').pop() || 'home';
+        await page.screenshot({
+          path: join(repoRoot, 'artifacts/screenshots', `${name}-${viewport}-${scheme}.png`),
+        });
       });
     });
   });

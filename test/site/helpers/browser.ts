@@ -84,3 +84,27 @@ export async function diagramsDrawn(page: Page, timeout = 90_000): Promise<void>
     { timeout },
   );
 }
+
+/**
+ * Switches the page between light and dark as a reader's system setting does, without reloading: VitePress
+ * follows the media query and Mermaid draws every diagram again in the new theme. Resolves once the page is
+ * in that theme and every diagram drawn before the switch has been replaced.
+ */
+export async function switchTheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
+  const dark = scheme === 'dark';
+  if ((await page.evaluate(() => document.documentElement.classList.contains('dark'))) === dark) return;
+  await page.evaluate(() => {
+    document.querySelectorAll('.vp-doc .mermaid svg').forEach((svg) => {
+      svg.setAttribute('data-ak-before-switch', '');
+    });
+  });
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.waitForFunction(
+    (wanted) =>
+      document.documentElement.classList.contains('dark') === wanted &&
+      !document.querySelector('.vp-doc .mermaid svg[data-ak-before-switch]'),
+    dark,
+    { timeout: 90_000 },
+  );
+  await diagramsDrawn(page);
+}
