@@ -13,10 +13,17 @@ vi.mock('node:fs', async (original) => {
   return { ...fs, readFileSync, default: { ...fs, readFileSync } };
 });
 
+// Workers share loaded modules between test files: the checker is loaded afresh so that it reads through
+// the mock, and the real module is back for the files that run after this one.
+vi.resetModules();
 const { check } = await import('../../scripts/drift/index.ts');
 const { cleanTemp, tempProject } = await import('./helpers.ts');
 
-afterAll(cleanTemp);
+afterAll(() => {
+  cleanTemp();
+  vi.doUnmock('node:fs');
+  vi.resetModules();
+});
 
 describe('unreadable file', () => {
   it('is skipped with a notice while the other files are checked', async () => {
