@@ -8,9 +8,9 @@ export default defineConfig({
     // `npm test` inside `npm test` on one small suite instead of recursing into the whole suite.
     include: process.env.AGENTKEYS_TEST_INCLUDE?.split(',') ?? ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/fixtures/**'],
-    // The drift checker runs as built JavaScript (npm run build); tests that spawn it need a fresh build.
+    // The drift checker and the sandbox run as built JavaScript (npm run build); tests that spawn them need a fresh build.
     // One site build per run, made on first request and shared through provide/inject.
-    globalSetup: ['test/drift/build.setup.ts', 'test/site/global-setup.ts'],
+    globalSetup: ['test/helpers/build.setup.ts', 'test/site/global-setup.ts'],
     setupFiles: ['test/helpers/event-loop.setup.ts'],
     pool: 'forks',
     // A worker runs file after file with the modules it has loaded, rather than a fresh process per file: on a

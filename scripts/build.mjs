@@ -1,32 +1,46 @@
-// `npm run build` (also run by `npm run setup` and npm's `prepare`): the drift checker as plain JavaScript.
-// An esbuild bundle of scripts/drift/cli.ts with its helpers (scripts/lib, scripts/registries), with the
-// parts only some runs need (the registries' page views) split into chunks loaded on demand; packages stay
-// imports, resolved from whichever node_modules the package is installed in. The retirement vocabulary is
-// copied beside it, where the checker reads it.
+// `npm run build` (also run by `npm run setup` and npm's `prepare`): the drift checker and the sandbox as plain
+// JavaScript, esbuild bundles of their TypeScript with the helpers they import. Packages stay imports,
+// resolved from whichever node_modules the code runs beside.
+// - dist/drift/: the checker, with the parts only some runs need (the registries' page views) split into
+//   chunks loaded on demand, and the retirement vocabulary copied beside it, where the checker reads it.
+// - dist/sandbox/: the broker stand-in's entry points (cli, binary, binary-args, start) and their shared
+//   chunks, plus sources.json naming every file it was built from: bin/built.mjs runs it only while none of
+//   them has changed since, and the TypeScript sources otherwise.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const repo = path.resolve(import.meta.dirname, '..');
 export const BUILT = path.join(repo, 'dist/drift/cli.mjs');
+export const SANDBOX_DIR = path.join(repo, 'dist/sandbox');
+
+/** Writes `contents` under a private temporary name renamed into place: a reader never sees half a file. */
+function writeAtomically(file, contents) {
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temp, contents);
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
 
 /**
- * Writes the parts loaded on demand first (named by their content), then the entry point under a private
- * temporary name renamed into place: a run that starts meanwhile never sees half a file. Parts no longer
- * referenced are removed.
+ * Bundles `entryPoints` into `outdir` with chunks named by their content; chunks are written first and entry
+ * points last, so a run that starts meanwhile loads a complete build. Files the new build no longer has are
+ * removed. Returns esbuild's metafile.
  */
-export async function buildChecker() {
+async function bundle({ entryPoints, outdir, chunkNames, chunkDir }) {
   const { build } = await import('esbuild');
-  const out = path.dirname(BUILT);
-  mkdirSync(path.join(out, 'chunks'), { recursive: true });
-  copyFileSync(path.join(repo, 'scripts/drift/vocabulary.yaml'), path.join(out, 'vocabulary.yaml'));
+  mkdirSync(chunkDir, { recursive: true });
   const result = await build({
-    entryPoints: { cli: path.join(repo, 'scripts/drift/cli.ts') },
-    outdir: out,
+    entryPoints,
+    outdir,
     outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames,
     bundle: true,
     splitting: true,
     write: false,
+    metafile: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -34,32 +48,73 @@ export async function buildChecker() {
     logLevel: 'error',
     legalComments: 'none',
   });
-  const chunks = new Set();
-  let entry;
-  for (const file of result.outputFiles) {
-    if (file.path === BUILT) entry = file;
-    else {
-      chunks.add(path.basename(file.path));
-      writeFileSync(file.path, file.contents);
-    }
+  const entries = new Set(Object.keys(entryPoints).map((name) => path.join(outdir, `${name}.mjs`)));
+  const written = new Set();
+  for (const file of result.outputFiles.filter((f) => !entries.has(f.path))) {
+    writeFileSync(file.path, file.contents);
+    written.add(file.path);
   }
-  if (!entry) throw new Error('esbuild wrote no dist/drift/cli.mjs');
-  const temp = `${BUILT}.${process.pid}.${Date.now()}.tmp.mjs`;
-  try {
-    writeFileSync(temp, entry.contents);
-    renameSync(temp, BUILT);
-  } finally {
-    rmSync(temp, { force: true });
+  for (const file of result.outputFiles.filter((f) => entries.has(f.path))) {
+    writeAtomically(file.path, file.contents);
+    written.add(file.path);
   }
-  for (const name of readdirSync(path.join(out, 'chunks')))
-    if (!chunks.has(name)) rmSync(path.join(out, 'chunks', name), { force: true });
+  for (const entry of entries) if (!written.has(entry)) throw new Error(`esbuild wrote no ${entry}`);
+  for (const name of readdirSync(chunkDir)) {
+    const file = path.join(chunkDir, name);
+    if (name.endsWith('.mjs') && !written.has(file)) rmSync(file, { force: true });
+  }
+  return result.metafile;
+}
+
+export async function buildChecker() {
+  const out = path.dirname(BUILT);
+  mkdirSync(out, { recursive: true });
+  copyFileSync(path.join(repo, 'scripts/drift/vocabulary.yaml'), path.join(out, 'vocabulary.yaml'));
+  await bundle({
+    entryPoints: { cli: path.join(repo, 'scripts/drift/cli.ts') },
+    outdir: out,
+    chunkNames: 'chunks/[name]-[hash]',
+    chunkDir: path.join(out, 'chunks'),
+  });
+}
+
+export async function buildSandbox() {
+  // Modules find the repository two folders above their own file (scripts/<part>/x.ts), so the chunks sit in
+  // dist/sandbox/ itself, two folders down as well.
+  const started = Date.now();
+  const source = (name) => path.join(repo, 'scripts/sandbox', `${name}.ts`);
+  const metafile = await bundle({
+    entryPoints: Object.fromEntries(
+      ['cli', 'binary', 'binary-args', 'start'].map((name) => [name, source(name)]),
+    ),
+    outdir: SANDBOX_DIR,
+    chunkNames: '[name]-[hash]',
+    chunkDir: SANDBOX_DIR,
+  });
+  const inputs = Object.keys(metafile.inputs)
+    .filter((input) => !input.includes('node_modules/'))
+    .sort();
+  writeAtomically(
+    path.join(SANDBOX_DIR, 'sources.json'),
+    `${JSON.stringify({ builtAt: started, inputs }, null, 2)}\n`,
+  );
+}
+
+/** Everything `npm run build` makes. */
+export async function buildAll() {
+  await Promise.all([buildChecker(), buildSandbox()]);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
-  try {
-    await buildChecker();
-  } catch (error) {
-    process.stderr.write(`build: the drift checker did not build: ${error.message}\n`);
-    process.exitCode = 1;
+  for (const [what, make] of [
+    ['the drift checker', buildChecker],
+    ['the sandbox', buildSandbox],
+  ]) {
+    try {
+      await make();
+    } catch (error) {
+      process.stderr.write(`build: ${what} did not build: ${error.message}\n`);
+      process.exitCode = 1;
+    }
   }
 }

@@ -114,7 +114,11 @@ export async function resolveTarget(flag: string | undefined, settings: Settings
 
   let startSandbox: typeof import('../../scripts/sandbox/start.ts').startSandbox;
   try {
-    ({ startSandbox } = await import('../../scripts/sandbox/start.ts'));
+    // The build starts faster than the sources through tsx; it is used only while no source changed since.
+    const { builtSandbox, sandboxIsBuilt } = await import('../../bin/built.mjs');
+    ({ startSandbox } = sandboxIsBuilt()
+      ? ((await import(builtSandbox('start'))) as typeof import('../../scripts/sandbox/start.ts'))
+      : await import('../../scripts/sandbox/start.ts'));
   } catch (error) {
     throw new StepError(`the sandbox could not be loaded: ${(error as Error).message}`, {
       hint: 'run `npm ci`, or give --target <broker URL>',

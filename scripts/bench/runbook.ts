@@ -31,8 +31,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function startSandbox(dir: string): Promise<{ child: ChildProcess; state: Record<string, string> }> {
-  const args = ['scripts/sandbox/cli.ts', '--broker-port', '0', '--moto-port', '0', '--dir', dir];
-  const child = spawn(TSX, args, { cwd: REPO_ROOT, env: cleanEnv({}), stdio: 'ignore' });
+  const args = ['bin/agentkeys-sandbox.mjs', '--broker-port', '0', '--moto-port', '0', '--dir', dir];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: cleanEnv({}), stdio: 'ignore' });
   const file = path.join(dir, 'state.json');
   const deadline = Date.now() + 60_000;
   while (!existsSync(file)) {

@@ -50,14 +50,19 @@ async function waitFor<T>(
   throw new Error(`${what}: timed out`);
 }
 
-/** Starts `npm run sandbox`'s CLI on ephemeral ports in a fresh folder and waits for its state.json. */
+/** Starts `npm run sandbox`'s bin on ephemeral ports in a fresh folder and waits for its state.json. */
 export async function startTestSandbox(
   opts: { moto?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestSandbox> {
   const dir = mkdtempSync(path.join(tmpdir(), 'runbook-sandbox-'));
-  const args = ['scripts/sandbox/cli.ts', '--broker-port', '0', '--moto-port', '0', '--dir', dir];
+  // The sandbox's bin, as `npm run sandbox` runs it.
+  const args = ['bin/agentkeys-sandbox.mjs', '--broker-port', '0', '--moto-port', '0', '--dir', dir];
   if (opts.moto === false) args.push('--no-moto');
-  const child = spawn(TSX, args, { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: childEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;

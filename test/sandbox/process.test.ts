@@ -232,13 +232,8 @@ describe('sandbox without moto installed', () => {
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     symlinkSync(process.execPath, join(bin, 'node'));
-    const tsx = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
     const env = { HOME: dir, PATH: bin, npm_config_loglevel: 'silent' };
-    const r = run(
-      join(bin, 'node'),
-      [tsx, 'scripts/sandbox/cli.ts', '--broker-port', '0', '--dir', dir],
-      env,
-    );
+    const r = run(join(bin, 'node'), ['bin/agentkeys-sandbox.mjs', '--broker-port', '0', '--dir', dir], env);
     await until('the ready banner', () => r.stdout().includes('Press Ctrl-C'), r);
     expect(r.stdout()).toContain("pip install 'moto[server]'");
     expect(r.stdout()).not.toContain('AWS_ENDPOINT_URL');
