@@ -1,6 +1,7 @@
 // One vitest run covers every part: checker, sandbox, runbooks, pages and the built site.
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import ProcessesFirst from './test/helpers/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -12,6 +13,8 @@ export default defineConfig({
     // One site build per run, made on first request and shared through provide/inject.
     globalSetup: ['test/helpers/build.setup.ts', 'test/site/global-setup.ts'],
     setupFiles: ['test/helpers/event-loop.setup.ts'],
+    // Without timings from an earlier run, the files that start processes go first (test/helpers/sequencer.ts).
+    sequence: { sequencer: ProcessesFirst },
     pool: 'forks',
     // A worker runs file after file with the modules it has loaded, rather than a fresh process per file: on a
     // 2-core machine that took the run from 732 s to 651 s (collecting went from 83 s to 16 s). A file that

@@ -18,9 +18,9 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-// Starts a sandbox (with moto), prints moto's URL, then ends the way the test asks.
+// Starts a sandbox (with moto) from the build the runner embeds, prints moto's URL, then ends the way the test asks.
 const script = (ending: string) => `
-import { startSandbox } from './scripts/sandbox/start.ts';
+import { startSandbox } from './dist/sandbox/start.mjs';
 const sandbox = await startSandbox({ dir: process.env.SANDBOX_DIR, brokerPort: 0, motoPort: 0 });
 process.stdout.write(sandbox.motoUrl + '\\n');
 ${ending}
@@ -36,7 +36,7 @@ describeWith('moto', 'moto started by the sandbox', () => {
     marks.push(mark);
     const dir = mkdtempSync(join(tmpdir(), 'moto-watchdog-'));
     dirs.push(dir);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(ending)], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script(ending)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, SANDBOX_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +56,7 @@ describeWith('moto', 'moto started by the sandbox', () => {
     dirs.push(dir);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script('setInterval(() => {}, 1000);')],
+      ['--input-type=module', '-e', script('setInterval(() => {}, 1000);')],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, ...env, SANDBOX_DIR: dir },
