@@ -1,6 +1,6 @@
 // The shape of docs/reference/env.yaml and typed access to it, for the site's env pages and the sandbox.
 // The sandbox takes every default and range from here, so the numbers live in env.yaml alone.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -186,6 +186,23 @@ export class EnvSpec {
   }
 }
 
+const specs = new Map<string, { stamp: string; spec: EnvSpec }>();
+
+/**
+ * The file read as an EnvSpec. The sandbox reads it for every configuration it loads; parsing the YAML is most
+ * of that work, so a file unchanged since the last read (same size and modification time) is not parsed again.
+ */
 export function loadEnvSpec(file = ENV_FILE): EnvSpec {
-  return new EnvSpec(loadEnvFile(file), file);
+  let stamp = '';
+  try {
+    const { size, mtimeMs } = statSync(file);
+    stamp = `${size}:${mtimeMs}`;
+  } catch {
+    // loadEnvFile reports the unreadable file.
+  }
+  const known = specs.get(file);
+  if (stamp && known?.stamp === stamp) return known.spec;
+  const spec = new EnvSpec(loadEnvFile(file), file);
+  if (stamp) specs.set(file, { stamp, spec });
+  return spec;
 }

@@ -450,6 +450,22 @@ describe('env.yaml is the only copy of the numbers', () => {
     return loadEnvSpec(file);
   }
 
+  it('a file read before is parsed again once it changes, and not while it stays the same', () => {
+    const dir = fresh();
+    const file = join(dir, 'env.yaml');
+    copyFileSync(ENV_FILE, file);
+    const first = loadEnvSpec(file);
+    expect(loadEnvSpec(file)).toBe(first);
+    const doc = parse(readFileSync(file, 'utf8'));
+    for (const group of doc.groups)
+      for (const v of group.vars) if (v.name === 'BROKER_OIDC_JWT_TTL_SECONDS') v.default = 299;
+    writeFileSync(file, stringify(doc));
+    const second = loadEnvSpec(file);
+    expect(second).not.toBe(first);
+    expect(second.intDefault('BROKER_OIDC_JWT_TTL_SECONDS')).toBe(299);
+    expect(first.intDefault('BROKER_OIDC_JWT_TTL_SECONDS')).not.toBe(299);
+  });
+
   it('changing defaults in env.yaml changes the sandbox defaults', () => {
     const spec = editedSpec({
       BROKER_OIDC_JWT_TTL_SECONDS: { default: 301 },
