@@ -95,8 +95,12 @@ export interface ProjectCopy {
   remove(): void;
 }
 
-/** A throwaway copy of what the site build reads, with node_modules linked rather than copied. */
-export function copyProject(): ProjectCopy {
+/**
+ * A throwaway copy of what the site build reads, with node_modules linked rather than copied. With
+ * `diagrams: false` the copy's theme gets a Mermaid that draws nothing, for builds whose checks read no
+ * diagram: bundling Mermaid is most of the work of building a small site.
+ */
+export function copyProject(options: { diagrams?: boolean } = {}): ProjectCopy {
   const root = mkdtempSync(join(tmpdir(), 'agentkeys-site-copy-'));
   for (const input of inputs) {
     const from = join(repoRoot, input);
@@ -107,5 +111,7 @@ export function copyProject(): ProjectCopy {
     });
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  if (options.diagrams === false)
+    cpSync(join(repoRoot, 'test/site/helpers/no-diagrams.ts'), join(root, '.vitepress/theme/mermaid.ts'));
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
